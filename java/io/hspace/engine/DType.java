@@ -1,0 +1,42 @@
+package io.hspace.engine;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Compute precision of the engine. */
+public enum DType {
+    /** fp32 on the CPU, fp16 on CUDA. */
+    AUTO("auto", HspaceNative.HS_DTYPE_AUTO),
+    FP32("fp32", HspaceNative.HS_DTYPE_F32),
+    FP16("fp16", HspaceNative.HS_DTYPE_F16),
+    BF16("bf16", HspaceNative.HS_DTYPE_BF16);
+
+    private final String label;
+    final int code;
+
+    DType(String label, int code) {
+        this.label = label;
+        this.code = code;
+    }
+
+    /** The name used on the command line and in output files. */
+    public String label() {
+        return label;
+    }
+
+    /** Parses a label ("fp16"); throws listing the valid names. */
+    public static DType lookup(String name) {
+        for (DType d : values()) {
+            if (d.label.equalsIgnoreCase(name)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("unknown dtype '" + name + "'; valid: "
+                + Arrays.stream(values()).map(DType::label).collect(Collectors.joining(", ")));
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}
