@@ -11,6 +11,7 @@
 
 #include "engine/extract.h"
 #include "engine/pipeline.h"
+#include "kernels/projections.h"
 
 struct hs_engine {
   std::unique_ptr<hspace::engine::Pipeline> pipeline;
@@ -204,6 +205,31 @@ hs_result* hs_extract(hs_engine* engine, const hs_extract_request* request) {
   if (out.h_uncond.defined()) result->add("h_uncond", out.h_uncond);
   result->add("timesteps", out.timesteps);
   if (out.images.defined()) result->add("images", out.images);
+  return result.release();
+}
+
+hs_result* hs_similarity(const float* a, int64_t n, const float* b, int64_t m, int64_t d, int32_t kind,
+                         int32_t top_k, int32_t device) {
+  using hspace::kernels::Similarity;
+  if (!a || !b || n <= 0 || m <= 0 || d <= 0) {
+    throw std::runtime_error("similarity: need non-empty a [n, d] and b [m, d] (got n=" + std::to_string(n) +
+                             ", m=" + std::to_string(m) + ", d=" + std::to_string(d) + ")");
+  }
+  if (kind < HS_SIM_COSINE || kind > HS_SIM_DOT) throw std::runtime_error("similarity: unknown kind " + std::to_string(kind));
+  torch::NoGradGuard no_grad;
+  hs_engine_params params;
+  hs_engine_params_init(&params);
+  params.device = device;
+  auto where = to_options(params).device;
+  auto ta = torch::from_blob(const_cast<float*>(a), {n, d}, torch::kFloat32).to(where);
+  auto tb = torch::from_blob(const_cast<float*>(b), {m, d}, torch::kFloat32).to(where);
+  auto out = hspace::kernels::similarity(ta, tb, static_cast<Similarity>(kind), top_k);
+  auto result = std::make_unique<hs_result>();
+  result->add("scores", out.scores);
+  if (out.topk_values.defined()) {
+    result->add("topk_values", out.topk_values);
+    result->add("topk_indices", out.topk_indices);
+  }
   return result.release();
 }
 

@@ -100,6 +100,15 @@ void hs_extract_request_init(hs_extract_request* request);
 /// [P, S, 3, height, width] in [0, 1] when asked.
 hs_result* hs_extract(hs_engine* engine, const hs_extract_request* request);
 
+enum hs_similarity : int32_t { HS_SIM_COSINE = 0, HS_SIM_PROJECTION = 1, HS_SIM_DOT = 2 };
+
+/// Similarities of the rows of a [n, d] with the rows of b [m, d] (float32, row-major):
+/// cosine, scalar projection a . b / |b|, or dot product. device: -1 CPU, else CUDA index.
+/// Result: "scores" [n, m]; with top_k > 0 also "topk_values" and "topk_indices" [n, top_k]
+/// (indices as float values).
+hs_result* hs_similarity(const float* a, int64_t n, const float* b, int64_t m, int64_t d, int32_t kind,
+                         int32_t top_k, int32_t device);
+
 int32_t hs_result_count(const hs_result* result);
 const char* hs_result_name(const hs_result* result, int32_t index);
 int32_t hs_result_ndim(const hs_result* result, int32_t index);

@@ -154,6 +154,13 @@ public final class HspaceNative {
 
     public static native hs_result hs_extract(hs_engine engine, @Const hs_extract_request request);
 
+    public static final int HS_SIM_COSINE = 0;
+    public static final int HS_SIM_PROJECTION = 1;
+    public static final int HS_SIM_DOT = 2;
+
+    public static native hs_result hs_similarity(@Const FloatPointer a, long n, @Const FloatPointer b, long m, long d,
+            int kind, int topK, int device);
+
     public static native @Cast("const char*") BytePointer hs_version();
 
     public static native int hs_cuda_available();
