@@ -9,7 +9,9 @@
 
 #include <torch/torch.h>
 
+#include "engine/extract.h"
 #include "engine/pipeline.h"
+#include "kernels/projections.h"
 
 struct hs_engine {
   std::unique_ptr<hspace::engine::Pipeline> pipeline;
@@ -127,6 +129,107 @@ hs_result* hs_encode_text(hs_engine* engine, int32_t encoder, const int64_t* tok
   result->add("pooler_output", out.pooler_output);
   if (out.text_embeds.defined()) result->add("text_embeds", out.text_embeds);
   if (out.hidden_states.defined()) result->add("hidden_states", out.hidden_states);
+  return result.release();
+}
+
+void hs_extract_request_init(hs_extract_request* request) {
+  *request = hs_extract_request{};
+  request->negative_is_empty = 1;
+  request->steps = 25;
+  request->guidance = 7.5f;
+  request->scheduler = HS_SCHEDULER_MODEL;
+  request->branch = HS_BRANCH_COND;
+  request->pooling = HS_POOL_NONE;
+}
+
+namespace {
+
+torch::Tensor ids_tensor(const int64_t* ids, int64_t rows, int64_t length) {
+  if (!ids) return {};
+  return torch::from_blob(const_cast<int64_t*>(ids), {rows, length}, torch::kInt64).clone();
+}
+
+hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
+  using namespace hspace::engine;
+  if (r.num_prompts <= 0 || !r.prompt_ids) throw std::runtime_error("extract: no prompts given");
+  if (r.token_length <= 0) throw std::runtime_error("extract: token_length must be positive");
+  if (r.num_seeds <= 0 || !r.seeds) throw std::runtime_error("extract: no seeds given");
+  if (r.num_capture_steps < 0 || (r.num_capture_steps > 0 && !r.capture_steps)) {
+    throw std::runtime_error("extract: capture steps missing");
+  }
+  ExtractJob job;
+  job.prompts.ids = ids_tensor(r.prompt_ids, r.num_prompts, r.token_length);
+  job.prompts.ids_2 = ids_tensor(r.prompt_ids_2, r.num_prompts, r.token_length);
+  job.negative.ids = ids_tensor(r.negative_ids, 1, r.token_length);
+  job.negative.ids_2 = ids_tensor(r.negative_ids_2, 1, r.token_length);
+  job.negative_is_empty = r.negative_is_empty != 0;
+  job.seeds.assign(r.seeds, r.seeds + r.num_seeds);
+  job.steps = r.steps;
+  job.guidance = r.guidance;
+  job.width = r.width;
+  job.height = r.height;
+  if (r.width < 0 || r.height < 0) throw std::runtime_error("extract: width and height must be >= 0");
+  switch (r.scheduler) {
+    case HS_SCHEDULER_MODEL: job.scheduler = ""; break;
+    case HS_SCHEDULER_DDIM: job.scheduler = "ddim"; break;
+    case HS_SCHEDULER_EULER: job.scheduler = "euler"; break;
+    case HS_SCHEDULER_LCM: job.scheduler = "lcm"; break;
+    default: throw std::runtime_error("extract: unknown scheduler code " + std::to_string(r.scheduler));
+  }
+  job.capture_steps.assign(r.capture_steps, r.capture_steps + r.num_capture_steps);
+  switch (r.branch) {
+    case HS_BRANCH_COND: job.branch = Branch::Cond; break;
+    case HS_BRANCH_UNCOND: job.branch = Branch::Uncond; break;
+    case HS_BRANCH_BOTH: job.branch = Branch::Both; break;
+    default: throw std::runtime_error("extract: unknown branch code " + std::to_string(r.branch));
+  }
+  switch (r.pooling) {
+    case HS_POOL_NONE: job.pooling = Pooling::None; break;
+    case HS_POOL_SPATIAL_MEAN: job.pooling = Pooling::SpatialMean; break;
+    default: throw std::runtime_error("extract: unknown pooling code " + std::to_string(r.pooling));
+  }
+  job.want_images = r.want_images != 0;
+  if (r.batch_size < 0) throw std::runtime_error("extract: batch_size must be >= 0");
+  job.batch_size = r.batch_size;
+  return job;
+}
+
+}  // namespace
+
+hs_result* hs_extract(hs_engine* engine, const hs_extract_request* request) {
+  auto& pipeline = *checked(engine)->pipeline;
+  if (!request) throw std::runtime_error("extract: null request");
+  auto out = hspace::engine::extract(pipeline, to_job(*request));
+  auto result = std::make_unique<hs_result>();
+  if (out.h.defined()) result->add("h", out.h);
+  if (out.h_uncond.defined()) result->add("h_uncond", out.h_uncond);
+  result->add("timesteps", out.timesteps);
+  if (out.images.defined()) result->add("images", out.images);
+  return result.release();
+}
+
+hs_result* hs_similarity(const float* a, int64_t n, const float* b, int64_t m, int64_t d, int32_t kind,
+                         int32_t top_k, int32_t device) {
+  using hspace::kernels::Similarity;
+  if (!a || !b || n <= 0 || m <= 0 || d <= 0) {
+    throw std::runtime_error("similarity: need non-empty a [n, d] and b [m, d] (got n=" + std::to_string(n) +
+                             ", m=" + std::to_string(m) + ", d=" + std::to_string(d) + ")");
+  }
+  if (kind < HS_SIM_COSINE || kind > HS_SIM_DOT) throw std::runtime_error("similarity: unknown kind " + std::to_string(kind));
+  torch::NoGradGuard no_grad;
+  hs_engine_params params;
+  hs_engine_params_init(&params);
+  params.device = device;
+  auto where = to_options(params).device;
+  auto ta = torch::from_blob(const_cast<float*>(a), {n, d}, torch::kFloat32).to(where);
+  auto tb = torch::from_blob(const_cast<float*>(b), {m, d}, torch::kFloat32).to(where);
+  auto out = hspace::kernels::similarity(ta, tb, static_cast<Similarity>(kind), top_k);
+  auto result = std::make_unique<hs_result>();
+  result->add("scores", out.scores);
+  if (out.topk_values.defined()) {
+    result->add("topk_values", out.topk_values);
+    result->add("topk_indices", out.topk_indices);
+  }
   return result.release();
 }
 

@@ -80,6 +80,14 @@ Pipeline::Pipeline(const std::filesystem::path& dir, EngineOptions options)
       if (text_encoders_.size() <= index) text_encoders_.resize(index + 1, models::CLIPTextModel(nullptr));
       text_encoders_[index] = model;
       summary.loaded = true;
+    } else if (component.class_name == "UNet2DConditionModel") {
+      unet_ = models::load_unet(folder_.config(component), folder_.config_path(component).string(), weights,
+                                component.name, options_.device, options_.dtype);
+      summary.loaded = true;
+    } else if (component.class_name == "AutoencoderKL") {
+      vae_ = models::load_vae(folder_.config(component), folder_.config_path(component).string(), weights,
+                              component.name, options_.device, options_.dtype);
+      summary.loaded = true;
     }
     summaries_.push_back(summary);
   }
@@ -91,6 +99,40 @@ models::CLIPTextModel& Pipeline::text_encoder(int index) {
                              (index == 1 ? " (text_encoder_2 exists only in SDXL pipelines)" : ""));
   }
   return text_encoders_[index];
+}
+
+models::UNet2DConditionModel& Pipeline::unet() {
+  if (unet_.is_empty()) throw std::runtime_error(folder_.dir().string() + ": the model has no unet component");
+  return unet_;
+}
+
+models::AutoencoderKL& Pipeline::vae() {
+  if (vae_.is_empty()) throw std::runtime_error(folder_.dir().string() + ": the model has no vae component (needed for images)");
+  return vae_;
+}
+
+std::unique_ptr<schedulers::Scheduler> Pipeline::make_scheduler(const std::string& override_name) const {
+  const auto& component = folder_.require("scheduler");
+  return schedulers::make_scheduler(folder_.config(component), folder_.config_path(component).string(), override_name);
+}
+
+bool Pipeline::is_sdxl() const { return !unet_.is_empty() && unet_->config().text_time; }
+
+bool Pipeline::force_zeros_for_empty_prompt() const {
+  const io::Json* flag = folder_.model_index().find("force_zeros_for_empty_prompt");
+  return flag && flag->is_bool() && flag->as_bool("force_zeros_for_empty_prompt");
+}
+
+int64_t Pipeline::vae_scale_factor() const {
+  // diffusers falls back to 8 when a pipeline has no VAE.
+  return vae_.is_empty() ? 8 : vae_->config().downscale_factor();
+}
+
+int64_t Pipeline::default_size() const {
+  if (unet_.is_empty() || unet_->config().sample_height == 0) {
+    throw std::runtime_error(folder_.dir().string() + ": the unet config gives no sample_size; give the image size explicitly");
+  }
+  return unet_->config().sample_height * vae_scale_factor();
 }
 
 std::string Pipeline::describe_json() const {

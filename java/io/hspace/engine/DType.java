@@ -1,10 +1,7 @@
 package io.hspace.engine;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /** Compute precision of the engine. */
-public enum DType {
+public enum DType implements Labeled {
     /** fp32 on the CPU, fp16 on CUDA. */
     AUTO("auto", HspaceNative.HS_DTYPE_AUTO),
     FP32("fp32", HspaceNative.HS_DTYPE_F32),
@@ -19,20 +16,14 @@ public enum DType {
         this.code = code;
     }
 
-    /** The name used on the command line and in output files. */
+    @Override
     public String label() {
         return label;
     }
 
     /** Parses a label ("fp16"); throws listing the valid names. */
     public static DType lookup(String name) {
-        for (DType d : values()) {
-            if (d.label.equalsIgnoreCase(name)) {
-                return d;
-            }
-        }
-        throw new IllegalArgumentException("unknown dtype '" + name + "'; valid: "
-                + Arrays.stream(values()).map(DType::label).collect(Collectors.joining(", ")));
+        return Labeled.lookup(DType.class, name, "dtype");
     }
 
     @Override

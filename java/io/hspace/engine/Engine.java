@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 
 /**
@@ -74,16 +75,7 @@ public final class Engine implements AutoCloseable {
             throw new IllegalArgumentException("no prompts to encode");
         }
         int length = tokenIds[0].length;
-        long[] flat = new long[tokenIds.length * length];
-        for (int i = 0; i < tokenIds.length; i++) {
-            if (tokenIds[i].length != length) {
-                throw new IllegalArgumentException("token rows differ in length: row 0 has " + length
-                        + ", row " + i + " has " + tokenIds[i].length + " (pad them to one length)");
-            }
-            for (int j = 0; j < length; j++) {
-                flat[i * length + j] = tokenIds[i][j];
-            }
-        }
+        long[] flat = flatten(tokenIds, length);
         return call("encoding " + tokenIds.length + " prompts with text encoder " + encoder, () -> {
             try (LongPointer ids = new LongPointer(flat)) {
                 HspaceNative.hs_result result = HspaceNative.hs_encode_text(live(), encoder, ids,
@@ -91,6 +83,52 @@ public final class Engine implements AutoCloseable {
                 return readResult(result);
             }
         });
+    }
+
+    /**
+     * Runs an extraction job in the engine.
+     *
+     * @throws EngineException naming the setting the engine rejected (steps, size, capture plan, ...)
+     */
+    public ExtractResult extract(ExtractRequest request) {
+        int length = request.promptIds()[0].length;
+        return call("extracting h for " + request.promptIds().length + " prompts x " + request.seeds().length + " seeds", () -> {
+            try (HspaceNative.hs_extract_request r = new HspaceNative.hs_extract_request();
+                    LongPointer ids = new LongPointer(flatten(request.promptIds(), length));
+                    LongPointer ids2 = request.promptIds2() == null ? null : new LongPointer(flatten(request.promptIds2(), length));
+                    LongPointer negative = request.negativeIds() == null ? null
+                            : new LongPointer(flatten(new int[][] {request.negativeIds()}, length));
+                    LongPointer negative2 = request.negativeIds2() == null ? null
+                            : new LongPointer(flatten(new int[][] {request.negativeIds2()}, length));
+                    LongPointer seeds = new LongPointer(request.seeds());
+                    IntPointer capture = new IntPointer(request.captureSteps().length == 0 ? new int[] {0} : request.captureSteps())) {
+                HspaceNative.hs_extract_request_init(r);
+                r.prompt_ids(ids).prompt_ids_2(ids2).num_prompts(request.promptIds().length).token_length(length)
+                        .negative_ids(negative).negative_ids_2(negative2).negative_is_empty(request.negativeIsEmpty() ? 1 : 0)
+                        .seeds(seeds).num_seeds(request.seeds().length).steps(request.steps()).guidance(request.guidance())
+                        .width(request.width()).height(request.height()).scheduler(request.sampler().code)
+                        .capture_steps(capture).num_capture_steps(request.captureSteps().length)
+                        .branch(request.branch().code).pooling(request.pooling().code).want_images(request.images() ? 1 : 0)
+                        .batch_size(request.batchSize());
+                Map<String, FloatTensor> out = readResult(HspaceNative.hs_extract(live(), r));
+                return new ExtractResult(out.get("h"), out.get("h_uncond"), out.get("timesteps").data(), out.get("images"));
+            }
+        });
+    }
+
+    /** Row-major int64 copy of equal-length rows; throws naming the first row that differs. */
+    private static long[] flatten(int[][] rows, int length) {
+        long[] flat = new long[rows.length * length];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != length) {
+                throw new IllegalArgumentException("token rows differ in length: row 0 has " + length
+                        + ", row " + i + " has " + rows[i].length + " (pad them to one length)");
+            }
+            for (int j = 0; j < length; j++) {
+                flat[i * length + j] = rows[i][j];
+            }
+        }
+        return flat;
     }
 
     /** Copies every tensor of a native result into Java arrays and frees the result. */

@@ -2,6 +2,7 @@ package io.hspace.engine;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -84,6 +85,81 @@ public final class HspaceNative {
 
         public native hs_engine_params num_threads(int value);
     }
+
+    public static final int HS_SCHEDULER_MODEL = 0;
+    public static final int HS_SCHEDULER_DDIM = 1;
+    public static final int HS_SCHEDULER_EULER = 2;
+    public static final int HS_SCHEDULER_LCM = 3;
+    public static final int HS_BRANCH_COND = 0;
+    public static final int HS_BRANCH_UNCOND = 1;
+    public static final int HS_BRANCH_BOTH = 2;
+    public static final int HS_POOL_NONE = 0;
+    public static final int HS_POOL_SPATIAL_MEAN = 1;
+
+    /** {@code struct hs_extract_request}; the pointers must outlive the hs_extract call. */
+    public static class hs_extract_request extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public hs_extract_request() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native hs_extract_request prompt_ids(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request prompt_ids_2(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request num_prompts(long value);
+
+        public native hs_extract_request token_length(long value);
+
+        public native hs_extract_request negative_ids(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request negative_ids_2(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request negative_is_empty(int value);
+
+        public native hs_extract_request seeds(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request num_seeds(long value);
+
+        public native hs_extract_request steps(int value);
+
+        public native hs_extract_request guidance(float value);
+
+        public native hs_extract_request width(int value);
+
+        public native hs_extract_request height(int value);
+
+        public native hs_extract_request scheduler(int value);
+
+        public native hs_extract_request capture_steps(@Cast("const int32_t*") IntPointer value);
+
+        public native hs_extract_request num_capture_steps(int value);
+
+        public native hs_extract_request branch(int value);
+
+        public native hs_extract_request pooling(int value);
+
+        public native hs_extract_request want_images(int value);
+
+        public native hs_extract_request batch_size(int value);
+    }
+
+    public static native void hs_extract_request_init(hs_extract_request request);
+
+    public static native hs_result hs_extract(hs_engine engine, @Const hs_extract_request request);
+
+    public static final int HS_SIM_COSINE = 0;
+    public static final int HS_SIM_PROJECTION = 1;
+    public static final int HS_SIM_DOT = 2;
+
+    public static native hs_result hs_similarity(@Const FloatPointer a, long n, @Const FloatPointer b, long m, long d,
+            int kind, int topK, int device);
 
     public static native @Cast("const char*") BytePointer hs_version();
 
