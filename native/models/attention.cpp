@@ -14,12 +14,16 @@ AttentionImpl::AttentionImpl(const AttentionOptions& o) : options_(o) {
     group_norm_ = register_module(
         "group_norm", nn::GroupNorm(nn::GroupNormOptions(o.norm_num_groups, o.query_dim).eps(o.eps)));
   }
-  to_q_ = register_module("to_q", nn::Linear(nn::LinearOptions(o.query_dim, inner).bias(o.bias)));
-  to_k_ = register_module("to_k", nn::Linear(nn::LinearOptions(kv_dim, inner).bias(o.bias)));
-  to_v_ = register_module("to_v", nn::Linear(nn::LinearOptions(kv_dim, inner).bias(o.bias)));
-  // diffusers' to_out is [Linear, Dropout]; index 1 holds no weights and is identity at inference.
-  auto to_out = register_module("to_out", std::make_shared<nn::Module>());
-  to_out_0_ = to_out->register_module("0", nn::Linear(inner, o.query_dim));
+  to_q_ = register_module(o.legacy_names ? "query" : "to_q", nn::Linear(nn::LinearOptions(o.query_dim, inner).bias(o.bias)));
+  to_k_ = register_module(o.legacy_names ? "key" : "to_k", nn::Linear(nn::LinearOptions(kv_dim, inner).bias(o.bias)));
+  to_v_ = register_module(o.legacy_names ? "value" : "to_v", nn::Linear(nn::LinearOptions(kv_dim, inner).bias(o.bias)));
+  if (o.legacy_names) {
+    to_out_0_ = register_module("proj_attn", nn::Linear(inner, o.query_dim));
+  } else {
+    // diffusers' to_out is [Linear, Dropout]; index 1 holds no weights and is identity at inference.
+    auto to_out = register_module("to_out", std::make_shared<nn::Module>());
+    to_out_0_ = to_out->register_module("0", nn::Linear(inner, o.query_dim));
+  }
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& context) {

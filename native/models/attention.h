@@ -4,7 +4,8 @@
 // Registered names: to_q, to_k, to_v, to_out.0 (diffusers' to_out.1 is a Dropout with no
 // weights, identity at inference, so only index 0 exists here); group_norm for the VAE's
 // attention; norm1, attn1, norm2, attn2, norm3, ff.net.0.proj, ff.net.2 for the transformer block
-// (ff.net.1 is again a Dropout).
+// (ff.net.1 is again a Dropout). Old VAE checkpoints name the projections query, key, value and
+// proj_attn (AttentionOptions::legacy_names).
 //
 // upcast_attention is not an option here: diffusers' default processor (AttnProcessor2_0)
 // computes scaled_dot_product_attention in the input dtype and never reads it.
@@ -27,6 +28,9 @@ struct AttentionOptions {
   double eps = 1e-5;
   bool residual_connection = false;
   double rescale_output_factor = 1.0;
+  // Register query, key, value, proj_attn instead of to_q, to_k, to_v, to_out.0: the names VAE
+  // checkpoints saved before diffusers 0.14 use (SD 1.5's own VAE), which diffusers renames on load.
+  bool legacy_names = false;
 };
 
 class AttentionImpl : public torch::nn::Module {

@@ -2,6 +2,7 @@
 // diffusers/models/autoencoders/vae.py (Encoder, Decoder, DiagonalGaussianDistribution)
 #include "models/autoencoder_kl.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -87,7 +88,8 @@ torch::Tensor LatentDistribution::sample(const torch::Tensor& noise) const {
   return mean + torch::exp(0.5 * logvar) * noise.to(mean.device(), mean.scalar_type());
 }
 
-AutoencoderKLImpl::AutoencoderKLImpl(AutoencoderKLConfig config) : config_(std::move(config)) {
+AutoencoderKLImpl::AutoencoderKLImpl(AutoencoderKLConfig config, bool legacy_attention_names)
+    : config_(std::move(config)) {
   const auto& c = config_;
   const auto& channels = c.block_out_channels;
   const size_t n = channels.size();
@@ -116,7 +118,8 @@ AutoencoderKLImpl::AutoencoderKLImpl(AutoencoderKLConfig config) : config_(std::
     down_list->push_back(enc_down_blocks_.back());
   }
   enc_mid_block_ = encoder->register_module(
-      "mid_block", UNetMidBlock2D(options(channels.back(), channels.back(), 1), c.mid_block_add_attention));
+      "mid_block", UNetMidBlock2D(options(channels.back(), channels.back(), 1), c.mid_block_add_attention,
+                                  legacy_attention_names));
   enc_conv_norm_out_ = encoder->register_module("conv_norm_out", group_norm(channels.back()));
   enc_conv_out_ = encoder->register_module("conv_out", conv3(channels.back(), 2 * c.latent_channels));
 
@@ -130,7 +133,8 @@ AutoencoderKLImpl::AutoencoderKLImpl(AutoencoderKLConfig config) : config_(std::
   auto decoder = register_module("decoder", std::make_shared<nn::Module>());
   dec_conv_in_ = decoder->register_module("conv_in", conv3(c.latent_channels, channels.back()));
   dec_mid_block_ = decoder->register_module(
-      "mid_block", UNetMidBlock2D(options(channels.back(), channels.back(), 1), c.mid_block_add_attention));
+      "mid_block", UNetMidBlock2D(options(channels.back(), channels.back(), 1), c.mid_block_add_attention,
+                                  legacy_attention_names));
   auto up_list = decoder->register_module("up_blocks", nn::ModuleList());
   output_channel = channels.back();
   for (size_t i = 0; i < n; ++i) {
@@ -184,7 +188,9 @@ torch::Tensor AutoencoderKLImpl::unscale_latents(const torch::Tensor& x) const {
 
 AutoencoderKL load_vae(const io::Json& config_json, const std::string& config_source, const io::Checkpoint& weights,
                        const std::string& what, torch::Device device, torch::Dtype dtype) {
-  AutoencoderKL model(AutoencoderKLConfig::from_json(config_json, config_source));
+  const auto names = weights.names();
+  const bool legacy = std::find(names.begin(), names.end(), "encoder.mid_block.attentions.0.query.weight") != names.end();
+  AutoencoderKL model(AutoencoderKLConfig::from_json(config_json, config_source), legacy);
   model->to(device, dtype);
   io::load_state_dict(*model, weights, what);
   model->eval();

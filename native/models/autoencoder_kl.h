@@ -47,7 +47,9 @@ struct LatentDistribution {
 
 class AutoencoderKLImpl : public torch::nn::Module {
  public:
-  explicit AutoencoderKLImpl(AutoencoderKLConfig config);
+  /// `legacy_attention_names`: the mid-block attentions use the pre-0.14 checkpoint names
+  /// (query, key, value, proj_attn); load_vae picks it from the checkpoint's keys.
+  explicit AutoencoderKLImpl(AutoencoderKLConfig config, bool legacy_attention_names = false);
   /// `image` [B, in_channels, H, W] in [-1, 1], H and W multiples of downscale_factor().
   LatentDistribution encode(const torch::Tensor& image);
   /// `latents` [B, latent_channels, h, w] as the VAE sees them (already unscaled) -> image.
@@ -78,6 +80,7 @@ class AutoencoderKLImpl : public torch::nn::Module {
 TORCH_MODULE(AutoencoderKL);
 
 /// Builds the VAE from its config.json and loads `weights` strictly, on `device` in `dtype`.
+/// Checkpoints with the old attention names load as diffusers loads them.
 AutoencoderKL load_vae(const io::Json& config_json, const std::string& config_source, const io::Checkpoint& weights,
                        const std::string& what, torch::Device device = torch::kCPU,
                        torch::Dtype dtype = torch::kFloat32);

@@ -139,7 +139,7 @@ torch::Tensor UpDecoderBlock2DImpl::forward(const torch::Tensor& hidden) {
   return x;
 }
 
-UNetMidBlock2DImpl::UNetMidBlock2DImpl(const BlockOptions& o, bool add_attention) {
+UNetMidBlock2DImpl::UNetMidBlock2DImpl(const BlockOptions& o, bool add_attention, bool legacy_attention_names) {
   resnets_ = register_module("resnets", nn::ModuleList());
   resnets_->push_back(make_resnet(o, o.in_channels, o.in_channels));
   if (add_attention) attentions_ = register_module("attentions", nn::ModuleList());
@@ -155,6 +155,7 @@ UNetMidBlock2DImpl::UNetMidBlock2DImpl(const BlockOptions& o, bool add_attention
       a.eps = o.eps;
       a.residual_connection = true;
       a.rescale_output_factor = o.output_scale_factor;
+      a.legacy_names = legacy_attention_names;
       attentions_->push_back(Attention(a));
     }
     resnets_->push_back(make_resnet(o, o.in_channels, o.in_channels));

@@ -98,7 +98,8 @@ TORCH_MODULE(UpDecoderBlock2D);
 /// without attention when `add_attention` is false.
 class UNetMidBlock2DImpl : public torch::nn::Module {
  public:
-  UNetMidBlock2DImpl(const BlockOptions& options, bool add_attention);
+  /// `legacy_attention_names`: see AttentionOptions::legacy_names.
+  UNetMidBlock2DImpl(const BlockOptions& options, bool add_attention, bool legacy_attention_names = false);
   torch::Tensor forward(const torch::Tensor& hidden);
 
  private:

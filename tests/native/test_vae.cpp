@@ -70,7 +70,9 @@ TEST_P(VaeParity, EncodeAndDecodeMatchDiffusers) {
   EXPECT_LE(decode, kTolerance);
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, VaeParity, ::testing::Values("sd15", "sdxl", "sd3"));
+// legacy_names: weights saved with the pre-0.14 attention names (query, key, value, proj_attn)
+// that SD 1.5's own VAE file carries; they must load strictly and compute the same.
+INSTANTIATE_TEST_SUITE_P(Golden, VaeParity, ::testing::Values("sd15", "sdxl", "sd3", "legacy_names"));
 
 TEST(VaeConfig, ScalingAndShiftFactorsAreRead) {
   auto sd15 = AutoencoderKLConfig::from_json(config_of("sd15"), "sd15");
