@@ -57,7 +57,9 @@ Pipeline::Pipeline(const std::filesystem::path& dir, EngineOptions options)
     : folder_(dir), options_(options) {
   family_ = detect_family(folder_);
   for (const auto& component : folder_.components()) {
-    ComponentSummary summary{component.name, component.class_name};
+    ComponentSummary summary;
+    summary.name = component.name;
+    summary.class_name = component.class_name;
     if (!folder_.has_weights(component)) {
       summaries_.push_back(summary);
       continue;
