@@ -64,10 +64,28 @@ public final class FakeExtractor implements HExtractor {
         for (WorkItem w : batch) {
             float[] h = item(w.prompt(), w.seed(), settings, pooled, false);
             float[] u = settings.capture().branch() == Branch.BOTH ? item(w.prompt(), w.seed(), settings, pooled, true) : null;
-            byte[] png = settings.images() ? ("png:" + w.prompt() + ":" + w.seed()).getBytes() : null;
+            byte[] png = settings.images() ? png(w.prompt(), w.seed()) : null;
             out.add(new ItemResult(shape, h, u, png));
         }
         return out;
+    }
+
+    /** A tiny real PNG whose colour depends on prompt and seed. */
+    static byte[] png(String prompt, long seed) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        int rgb = (prompt.hashCode() * 31 + (int) seed) & 0xffffff;
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                img.setRGB(x, y, (x + y) % 2 == 0 ? rgb : 0xffffff);
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            javax.imageio.ImageIO.write(img, "png", out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     /** The unpooled vector of one step, for tests that want the truth. */
