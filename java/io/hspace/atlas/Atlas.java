@@ -1,5 +1,8 @@
 package io.hspace.atlas;
 
+import io.hspace.engine.Scheduler;
+import io.hspace.engine.Pooling;
+import io.hspace.engine.Branch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

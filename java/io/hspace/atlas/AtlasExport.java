@@ -1,5 +1,6 @@
 package io.hspace.atlas;
 
+import io.hspace.engine.Branch;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

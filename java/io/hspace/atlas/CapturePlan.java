@@ -1,5 +1,7 @@
 package io.hspace.atlas;
 
+import io.hspace.engine.Pooling;
+import io.hspace.engine.Branch;
 import java.util.List;
 
 /**

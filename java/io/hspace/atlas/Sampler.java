@@ -1,5 +1,6 @@
 package io.hspace.atlas;
 
+import io.hspace.engine.Scheduler;
 /**
  * How each image is sampled. Two atlases with different samplers hold incomparable h.
  *

@@ -1,5 +1,8 @@
 package io.hspace.atlas;
 
+import io.hspace.engine.Scheduler;
+import io.hspace.engine.Pooling;
+import io.hspace.engine.Branch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

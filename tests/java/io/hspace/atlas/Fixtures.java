@@ -1,5 +1,8 @@
 package io.hspace.atlas;
 
+import io.hspace.engine.Scheduler;
+import io.hspace.engine.Pooling;
+import io.hspace.engine.Branch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

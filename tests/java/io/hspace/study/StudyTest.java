@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hspace.analysis.ClusterMethod;
 import io.hspace.analysis.DefaultsCell;
-import io.hspace.atlas.Branch;
-import io.hspace.atlas.Pooling;
-import io.hspace.atlas.Scheduler;
+import io.hspace.engine.Branch;
+import io.hspace.engine.Pooling;
+import io.hspace.engine.Scheduler;
 import io.hspace.atlas.TaggedPrompt;
 import java.io.IOException;
 import java.nio.file.Files;
