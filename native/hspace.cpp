@@ -153,7 +153,11 @@ hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
   using namespace hspace::engine;
   if (r.num_prompts <= 0 || !r.prompt_ids) throw std::runtime_error("extract: no prompts given");
   if (r.token_length <= 0) throw std::runtime_error("extract: token_length must be positive");
-  if (r.num_seeds <= 0 || !r.seeds) throw std::runtime_error("extract: no seeds given");
+  if (r.num_items > 0) {
+    if (!r.item_prompts || !r.item_seeds) throw std::runtime_error("extract: item prompts or seeds missing");
+  } else if (r.num_seeds <= 0 || !r.seeds) {
+    throw std::runtime_error("extract: no seeds given");
+  }
   if (r.num_capture_steps < 0 || (r.num_capture_steps > 0 && !r.capture_steps)) {
     throw std::runtime_error("extract: capture steps missing");
   }
@@ -163,7 +167,12 @@ hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
   job.negative.ids = ids_tensor(r.negative_ids, 1, r.token_length);
   job.negative.ids_2 = ids_tensor(r.negative_ids_2, 1, r.token_length);
   job.negative_is_empty = r.negative_is_empty != 0;
-  job.seeds.assign(r.seeds, r.seeds + r.num_seeds);
+  if (r.num_items > 0) {
+    job.item_prompts.assign(r.item_prompts, r.item_prompts + r.num_items);
+    job.item_seeds.assign(r.item_seeds, r.item_seeds + r.num_items);
+  } else {
+    job.seeds.assign(r.seeds, r.seeds + r.num_seeds);
+  }
   job.steps = r.steps;
   job.guidance = r.guidance;
   job.width = r.width;

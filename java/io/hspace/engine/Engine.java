@@ -92,7 +92,9 @@ public final class Engine implements AutoCloseable {
      */
     public ExtractResult extract(ExtractRequest request) {
         int length = request.promptIds()[0].length;
-        return call("extracting h for " + request.promptIds().length + " prompts x " + request.seeds().length + " seeds", () -> {
+        long items = request.itemPrompts() != null ? request.itemPrompts().length
+                : (long) request.promptIds().length * request.seeds().length;
+        return call("extracting h for " + items + " items", () -> {
             try (HspaceNative.hs_extract_request r = new HspaceNative.hs_extract_request();
                     LongPointer ids = new LongPointer(flatten(request.promptIds(), length));
                     LongPointer ids2 = request.promptIds2() == null ? null : new LongPointer(flatten(request.promptIds2(), length));
@@ -100,12 +102,17 @@ public final class Engine implements AutoCloseable {
                             : new LongPointer(flatten(new int[][] {request.negativeIds()}, length));
                     LongPointer negative2 = request.negativeIds2() == null ? null
                             : new LongPointer(flatten(new int[][] {request.negativeIds2()}, length));
-                    LongPointer seeds = new LongPointer(request.seeds());
+                    LongPointer seeds = request.seeds() == null ? null : new LongPointer(request.seeds());
+                    LongPointer itemPrompts = request.itemPrompts() == null ? null
+                            : new LongPointer(java.util.Arrays.stream(request.itemPrompts()).asLongStream().toArray());
+                    LongPointer itemSeeds = request.itemSeeds() == null ? null : new LongPointer(request.itemSeeds());
                     IntPointer capture = new IntPointer(request.captureSteps().length == 0 ? new int[] {0} : request.captureSteps())) {
                 HspaceNative.hs_extract_request_init(r);
                 r.prompt_ids(ids).prompt_ids_2(ids2).num_prompts(request.promptIds().length).token_length(length)
                         .negative_ids(negative).negative_ids_2(negative2).negative_is_empty(request.negativeIsEmpty() ? 1 : 0)
-                        .seeds(seeds).num_seeds(request.seeds().length).steps(request.steps()).guidance(request.guidance())
+                        .seeds(seeds).num_seeds(request.seeds() == null ? 0 : request.seeds().length)
+                        .item_prompts(itemPrompts).item_seeds(itemSeeds).num_items(request.itemSeeds() == null ? 0 : request.itemSeeds().length)
+                        .steps(request.steps()).guidance(request.guidance())
                         .width(request.width()).height(request.height()).scheduler(request.scheduler().code)
                         .capture_steps(capture).num_capture_steps(request.captureSteps().length)
                         .branch(request.branch().code).pooling(request.pooling().code).want_images(request.images() ? 1 : 0)

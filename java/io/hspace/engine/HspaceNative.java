@@ -127,6 +127,12 @@ public final class HspaceNative {
 
         public native hs_extract_request num_seeds(long value);
 
+        public native hs_extract_request item_prompts(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request item_seeds(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request num_items(long value);
+
         public native hs_extract_request steps(int value);
 
         public native hs_extract_request guidance(float value);
