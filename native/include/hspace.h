@@ -100,6 +100,9 @@ struct hs_extract_request {
 
 void hs_extract_request_init(hs_extract_request* request);
 
+/// The scheduler's timesteps for `steps` denoising steps: result "timesteps" [steps].
+hs_result* hs_scheduler_timesteps(hs_engine* engine, int32_t scheduler, int32_t steps);
+
 /// Runs the job. Result tensors: "h" [P, S, K, C, H, W] (or [P, S, K, C] when pooled) for
 /// the conditional branch, "h_uncond" likewise when asked, "timesteps" [K], and "images"
 /// [P, S, 3, height, width] in [0, 1] when asked; with items, [N, ...] instead of [P, S, ...].

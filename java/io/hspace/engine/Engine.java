@@ -123,6 +123,12 @@ public final class Engine implements AutoCloseable {
         });
     }
 
+    /** The timesteps {@code scheduler} visits in {@code steps} denoising steps. */
+    public float[] timesteps(Scheduler scheduler, int steps) {
+        return call("asking the " + scheduler + " scheduler for " + steps + " timesteps",
+                () -> readResult(HspaceNative.hs_scheduler_timesteps(live(), scheduler.code, steps)).get("timesteps").data());
+    }
+
     /** Row-major int64 copy of equal-length rows; throws naming the first row that differs. */
     private static long[] flatten(int[][] rows, int length) {
         long[] flat = new long[rows.length * length];

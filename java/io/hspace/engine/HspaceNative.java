@@ -158,6 +158,8 @@ public final class HspaceNative {
 
     public static native void hs_extract_request_init(hs_extract_request request);
 
+    public static native hs_result hs_scheduler_timesteps(hs_engine engine, int scheduler, int steps);
+
     public static native hs_result hs_extract(hs_engine engine, @Const hs_extract_request request);
 
     public static final int HS_SIM_COSINE = 0;
