@@ -118,8 +118,11 @@ def long_prompts(rng: random.Random) -> list:
     return out
 
 
-def unicode_sweeps(rng: random.Random) -> list:
-    """Chars at every property-table boundary, every lowercase mapping, every canonical decomposition."""
+def unicode_sweeps(rng: random.Random, fits) -> list:
+    """Chars at every property-table boundary, every lowercase mapping, every canonical decomposition.
+
+    Characters are packed greedily into prompts that `fits` (no truncation), so none is hidden.
+    """
     sys.path.insert(0, str(REPO / "tools"))
     from gen_clip_unicode import flags_of, runs  # noqa: E402
     import regex
@@ -135,16 +138,22 @@ def unicode_sweeps(rng: random.Random) -> list:
     combining = [cp for cp in valid if unicodedata.combining(chr(cp))]
     random_cps = rng.sample(valid, 1500)
 
-    def chunk(cps, size, sep=""):
-        cps = sorted(set(cps))
-        return [sep.join(chr(c) for c in cps[i:i + size]) for i in range(0, len(cps), size)]
+    def pack(pieces, sep=""):
+        prompts, current = [], []
+        for piece in pieces:
+            if current and not fits(sep.join(current + [piece])):
+                prompts.append(sep.join(current))
+                current = []
+            current.append(piece)
+        return prompts + ([sep.join(current)] if current else [])
 
-    out = chunk(boundaries, 10, " ") + chunk(boundaries, 10) + chunk(lowers, 10) + chunk(random_cps, 10, " ")
+    def chars(cps):
+        return [chr(c) for c in sorted(set(cps))]
+
+    out = pack(chars(boundaries), " ") + pack(chars(boundaries)) + pack(chars(lowers)) + pack(chars(random_cps), " ")
     # Decomposed forms must recompose (NFC) exactly as Python does; precomposed ones must survive.
-    decomposed = sorted(set(decomposable))
-    out += [" ".join(unicodedata.normalize("NFD", chr(c)) for c in decomposed[i:i + 8])
-            for i in range(0, len(decomposed), 8)]
-    out += chunk(decomposable, 8, " ")
+    out += pack([unicodedata.normalize("NFD", c) for c in chars(decomposable)], " ")
+    out += pack(chars(decomposable), " ")
     # Combining marks after letters, in scrambled canonical order: NFC must reorder them alike.
     for i in range(0, len(combining), 4):
         marks = [chr(c) for c in combining[i:i + 4]]
@@ -153,9 +162,9 @@ def unicode_sweeps(rng: random.Random) -> list:
     return out
 
 
-def prompts() -> list:
+def prompts(fits) -> list:
     rng = random.Random(SEED)
-    items = HANDWRITTEN + grid_prompts(rng) + apostrophe_prompts() + long_prompts(rng) + unicode_sweeps(rng)
+    items = HANDWRITTEN + grid_prompts(rng) + apostrophe_prompts() + long_prompts(rng) + unicode_sweeps(rng, fits)
     seen = set()
     unique = []
     for p in items:
@@ -196,7 +205,7 @@ def main() -> None:
         sdxl = CLIPTokenizer.from_pretrained(tmp)
     assert sdxl.pad_token_id == 0, sdxl.pad_token_id
 
-    items = prompts()
+    items = prompts(lambda p: len(base(p).input_ids) <= MAX_LENGTH)
     with open(out / "prompts.jsonl", "w", encoding="utf-8") as f:
         for p in items:
             ids = base(p, truncation=True, max_length=MAX_LENGTH).input_ids

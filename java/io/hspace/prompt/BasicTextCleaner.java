@@ -9,8 +9,8 @@ import java.util.List;
  * {@code BasicTokenizer(do_lower_case=True, strip_accents=False, do_split_on_punc=False)}.
  *
  * <p>It drops control characters, turns whitespace into spaces, puts spaces around CJK
- * ideographs, NFC-normalises, splits on whitespace and lowercases each word with Python's
- * {@code str.lower()} rules. Accents are kept and punctuation stays attached: the BPE
+ * ideographs, NFC-normalises ({@link Nfc}), splits on whitespace and lowercases each word with
+ * Python's {@code str.lower()} rules. Accents are kept and punctuation stays attached: the BPE
  * pre-tokenizer splits it later. Character properties come from {@link ClipUnicode}, so the
  * result matches Python's and not the JVM's Unicode version.
  */

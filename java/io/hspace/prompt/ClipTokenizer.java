@@ -201,6 +201,11 @@ public final class ClipTokenizer {
    * @throws IllegalArgumentException when {@code length < 2} (no room for BOS and EOS)
    */
   public int[] encode(String text, int length, boolean pad) {
+    return tokenize(text, length, pad).ids();
+  }
+
+  /** As {@link #encode(String, int, boolean)}, also telling how many tokens truncation dropped. */
+  public Encoding tokenize(String text, int length, boolean pad) {
     if (length < 2) {
       throw new IllegalArgumentException("length must be >= 2 to hold BOS and EOS, got " + length);
     }
@@ -211,12 +216,23 @@ public final class ClipTokenizer {
     System.arraycopy(tokens, 0, ids, 1, kept);
     ids[kept + 1] = eosId;
     Arrays.fill(ids, kept + 2, ids.length, padId);
-    return ids;
+    return new Encoding(ids, tokens.length - kept);
+  }
+
+  /**
+   * One prompt's ids and the number of its tokens that did not fit (the model never sees them).
+   * The array is not copied; equality is by reference.
+   */
+  public record Encoding(int[] ids, int droppedTokens) {
+    /** Whether truncation dropped any token. */
+    public boolean truncated() {
+      return droppedTokens > 0;
+    }
   }
 
   /** Whether {@link #encode(String)} drops tokens of {@code text}, so callers can warn that the model never sees them. */
   public boolean wasTruncated(String text) {
-    return tokenIds(text).length + 2 > maxLength;
+    return tokenize(text, maxLength, false).truncated();
   }
 
   /** The prompt's token ids without BOS/EOS and without truncation. */
