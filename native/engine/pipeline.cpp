@@ -146,13 +146,18 @@ std::string Pipeline::describe_json() const {
         {"loaded", Json::make_bool(s.loaded)},
     }));
   }
-  return Json::make_object({
+  std::vector<std::pair<std::string, Json>> fields = {
       {"path", Json::make_string(folder_.dir().string())},
       {"family", Json::make_string(family_)},
       {"device", Json::make_string(options_.device.str())},
       {"dtype", Json::make_string(dtype_name(options_.dtype))},
       {"components", Json::make_array(std::move(components))},
-  }).dump();
+  };
+  if (!unet_.is_empty() && unet_->config().sample_height > 0) {
+    int64_t size = unet_->config().sample_height * vae_scale_factor();
+    fields.emplace_back("default_size", Json::make_number(static_cast<double>(size), true, size));
+  }
+  return Json::make_object(std::move(fields)).dump();
 }
 
 }  // namespace hspace::engine

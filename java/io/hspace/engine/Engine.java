@@ -62,6 +62,17 @@ public final class Engine implements AutoCloseable {
         return call("describing " + modelDir, () -> HspaceNative.hs_engine_describe(live()).getString(StandardCharsets.UTF_8));
     }
 
+    /** The image size (pixels, square) the model was trained at, when its config says. */
+    public java.util.OptionalInt defaultImageSize() {
+        try {
+            com.fasterxml.jackson.databind.JsonNode size = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(describeJson()).get("default_size");
+            return size == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(size.asInt());
+        } catch (java.io.IOException e) {
+            throw new EngineException("reading the engine's description of " + modelDir, e);
+        }
+    }
+
     /**
      * Runs text encoder {@code encoder} (0, or 1 for SDXL's second) on rows of token ids of
      * equal length.

@@ -41,39 +41,20 @@ final class SeedsDeserializer extends JsonDeserializer<List<Long>> {
         return new ArrayList<>(seeds);
     }
 
-    /** Parses "0-15,42" into seeds; throws naming the bad part. */
+    /** Parses "0-15,42" into seeds, reporting problems at the parser's location. */
     static void parse(String text, Set<Long> seeds, JsonParser p) throws IOException {
-        for (String part : text.split(",")) {
-            String t = part.trim();
-            try {
-                int dash = t.indexOf('-', 1);
-                if (dash < 0) {
-                    add(seeds, Long.parseLong(t), p);
-                    continue;
-                }
-                long from = Long.parseLong(t.substring(0, dash).trim());
-                long to = Long.parseLong(t.substring(dash + 1).trim());
-                if (to < from) {
-                    throw MismatchedInputException.from(p, List.class, "seeds: range '" + t + "' runs backwards");
-                }
-                if (to - from > 1_000_000) {
-                    throw MismatchedInputException.from(p, List.class, "seeds: range '" + t + "' is over a million seeds");
-                }
-                for (long s = from; s <= to; s++) {
-                    add(seeds, s, p);
-                }
-            } catch (NumberFormatException e) {
-                throw MismatchedInputException.from(p, List.class, "seeds: '" + t + "' is neither a seed nor a range like 0-15");
-            }
+        try {
+            Seeds.addAll(text, seeds);
+        } catch (IllegalArgumentException e) {
+            throw MismatchedInputException.from(p, List.class, e.getMessage());
         }
     }
 
     private static void add(Set<Long> seeds, long s, JsonParser p) throws IOException {
-        if (s < 0) {
-            throw MismatchedInputException.from(p, List.class, "seeds: " + s + " is negative");
-        }
-        if (!seeds.add(s)) {
-            throw MismatchedInputException.from(p, List.class, "seeds: " + s + " is listed twice");
+        try {
+            Seeds.add(seeds, s);
+        } catch (IllegalArgumentException e) {
+            throw MismatchedInputException.from(p, List.class, e.getMessage());
         }
     }
 }
