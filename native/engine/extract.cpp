@@ -186,10 +186,14 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
     }
     if (job.want_images) {
       auto& vae = pipeline.vae();
-      auto decode_dtype = vae->config().force_upcast ? torch::kFloat32 : dtype;
-      vae->to(decode_dtype);
-      auto image = vae->decode(vae->unscale_latents(latents).to(decode_dtype));          // [n, 3, H, W] in [-1, 1]
-      image = (image.to(torch::kFloat32) / 2 + 0.5).clamp(0, 1).to(torch::kCPU);
+      // Only the SDXL pipeline upcasts, and only from fp16 (needs_upcasting); SD 1.x/2.x decode
+      // in the model dtype, and both denormalise in the decode dtype.
+      const bool upcast = pipeline.is_sdxl() && dtype == torch::kFloat16 && vae->config().force_upcast;
+      if (upcast) vae->to(torch::kFloat32);
+      // Cast before unscaling, as diffusers divides the upcast latents.
+      auto image = vae->decode(vae->unscale_latents(latents.to(upcast ? torch::kFloat32 : dtype)));  // [n, 3, H, W] in [-1, 1]
+      if (upcast) vae->to(dtype);
+      image = (image / 2 + 0.5).clamp(0, 1).to(torch::kCPU, torch::kFloat32);
       out.images.narrow(0, begin, n).copy_(image);
     }
   };
