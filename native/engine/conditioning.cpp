@@ -1,6 +1,5 @@
 #include "engine/conditioning.h"
 
-#include <cmath>
 #include <stdexcept>
 
 namespace hspace::engine {
@@ -49,10 +48,11 @@ torch::Tensor sdxl_time_ids(int64_t batch, int64_t height, int64_t width, torch:
 
 torch::Tensor guidance_scale_embedding(double guidance, int64_t batch, int64_t dim, torch::Device device,
                                        torch::Dtype dtype) {
-  // diffusers computes in float32 from a float32 w; mirror that before casting.
+  // diffusers computes in float32 from a float32 w, the frequency step included
+  // (torch.log(torch.tensor(10000.0)) / (half - 1)); mirror that before casting.
   auto w = torch::full({batch}, static_cast<float>(guidance - 1.0), torch::kFloat32) * 1000.0;  // [B]
   const int64_t half = dim / 2;
-  auto freq = std::log(10000.0) / static_cast<double>(half - 1);
+  auto freq = torch::log(torch::tensor(10000.0f)) / (half - 1);                          // [] float32
   auto emb = torch::exp(torch::arange(half, torch::kFloat32) * -freq);                   // [half]
   emb = w.unsqueeze(1) * emb.unsqueeze(0);                                                 // [B, half]
   emb = torch::cat({torch::sin(emb), torch::cos(emb)}, 1);                                 // [B, 2*half]

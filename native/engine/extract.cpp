@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <new>
+#include <numeric>
 #include <stdexcept>
 
 #include <c10/util/Exception.h>
@@ -51,12 +52,13 @@ Plan make_plan(Pipeline& pipeline, const ExtractJob& job, int64_t num_train_time
   const int64_t factor = pipeline.vae_scale_factor();
   plan.height = job.height > 0 ? job.height : pipeline.default_size();
   plan.width = job.width > 0 ? job.width : pipeline.default_size();
-  const int64_t multiple = factor * (int64_t{1} << (config.num_blocks() - 1));
+  // diffusers' check_inputs asks for multiples of 8 and the latent must be whole; the U-Net takes
+  // any latent size (its up path follows the skip sizes), as diffusers' does.
+  const int64_t multiple = std::lcm(int64_t{8}, factor);
   if (plan.height % multiple != 0 || plan.width % multiple != 0) {
     throw std::runtime_error("image size " + std::to_string(plan.width) + "x" + std::to_string(plan.height) +
-                             " cannot be taken: this model needs width and height divisible by " +
-                             std::to_string(multiple) + " (VAE factor " + std::to_string(factor) + " x U-Net " +
-                             std::to_string(multiple / factor) + ")");
+                             " cannot be taken: width and height must be divisible by " + std::to_string(multiple) +
+                             " (VAE factor " + std::to_string(factor) + ")");
   }
   plan.latent_h = plan.height / factor;
   plan.latent_w = plan.width / factor;
@@ -129,17 +131,8 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
   std::vector<int64_t> captured(job.capture_steps.begin(), job.capture_steps.end());
   out.timesteps = K > 0 ? timesteps.index_select(0, torch::tensor(captured, torch::kInt64)) : torch::empty({0});
 
-  const int64_t C = ucfg.block_out_channels.back();
-  const int64_t down = int64_t{1} << (ucfg.num_blocks() - 1);
-  std::vector<int64_t> h_shape = {items, K, C};
-  if (job.pooling == Pooling::None) {
-    h_shape.push_back(plan.latent_h / down);
-    h_shape.push_back(plan.latent_w / down);
-  }
   const bool want_cond = job.branch != Branch::Uncond;
   const bool want_uncond = job.branch != Branch::Cond;
-  if (want_cond) out.h = torch::empty(h_shape, torch::kFloat32);
-  if (want_uncond) out.h_uncond = torch::empty(h_shape, torch::kFloat32);
   if (job.want_images) out.images = torch::empty({items, 3, plan.height, plan.width}, torch::kFloat32);
 
   torch::Tensor timestep_cond;  // LCM
@@ -174,6 +167,15 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
       int64_t slot = plan.capture_slot[step];
       if (slot < 0) return;
       auto h = pool(mid, job.pooling).to(torch::kCPU, torch::kFloat32);                  // [rows, C(, h, w)]
+      // Sized from the first h: the U-Net's down path sets the spatial size (odd sizes round up).
+      auto allocate = [&](torch::Tensor& t) {
+        if (t.defined()) return;
+        std::vector<int64_t> shape = {items, K};
+        for (int64_t d = 1; d < h.dim(); ++d) shape.push_back(h.size(d));
+        t = torch::empty(shape, torch::kFloat32);
+      };
+      if (want_cond) allocate(out.h);
+      if (want_uncond) allocate(out.h_uncond);
       auto h_uncond = plan.cfg ? h.narrow(0, 0, n) : torch::Tensor();
       auto h_cond = plan.cfg ? h.narrow(0, n, n) : h;
       if (want_cond) out.h.narrow(0, begin, n).select(1, slot).copy_(h_cond);
@@ -198,10 +200,14 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
     }
     if (job.want_images) {
       auto& vae = pipeline.vae();
-      auto decode_dtype = vae->config().force_upcast ? torch::kFloat32 : dtype;
-      vae->to(decode_dtype);
-      auto image = vae->decode(vae->unscale_latents(latents).to(decode_dtype));          // [n, 3, H, W] in [-1, 1]
-      image = (image.to(torch::kFloat32) / 2 + 0.5).clamp(0, 1).to(torch::kCPU);
+      // Only the SDXL pipeline upcasts, and only from fp16 (needs_upcasting); SD 1.x/2.x decode
+      // in the model dtype, and both denormalise in the decode dtype.
+      const bool upcast = pipeline.is_sdxl() && dtype == torch::kFloat16 && vae->config().force_upcast;
+      if (upcast) vae->to(torch::kFloat32);
+      // Cast before unscaling, as diffusers divides the upcast latents.
+      auto image = vae->decode(vae->unscale_latents(latents.to(upcast ? torch::kFloat32 : dtype)));  // [n, 3, H, W] in [-1, 1]
+      if (upcast) vae->to(dtype);
+      image = (image / 2 + 0.5).clamp(0, 1).to(torch::kCPU, torch::kFloat32);
       out.images.narrow(0, begin, n).copy_(image);
     }
   };

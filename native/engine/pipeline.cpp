@@ -117,7 +117,9 @@ bool Pipeline::is_sdxl() const { return !unet_.is_empty() && unet_->config().tex
 
 bool Pipeline::force_zeros_for_empty_prompt() const {
   const io::Json* flag = folder_.model_index().find("force_zeros_for_empty_prompt");
-  return flag && flag->is_bool() && flag->as_bool("force_zeros_for_empty_prompt");
+  // StableDiffusionXLPipeline registers the flag with a default of true; other pipelines lack it.
+  if (!flag || flag->is_null()) return is_sdxl();
+  return flag->as_bool("force_zeros_for_empty_prompt");
 }
 
 int64_t Pipeline::vae_scale_factor() const {

@@ -47,7 +47,8 @@ class Pipeline {
   /// "lcm", or "" for the model's own) builds that one from the same config.
   std::unique_ptr<schedulers::Scheduler> make_scheduler(const std::string& override_name) const;
   bool is_sdxl() const;
-  /// model_index.json's force_zeros_for_empty_prompt (SDXL pipelines); false when absent.
+  /// model_index.json's force_zeros_for_empty_prompt; when absent, diffusers' default: true for
+  /// SDXL (StableDiffusionXLPipeline's __init__), false otherwise.
   bool force_zeros_for_empty_prompt() const;
   /// 2^(number of VAE blocks - 1): pixels per latent cell.
   int64_t vae_scale_factor() const;
