@@ -153,8 +153,9 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
     if (ucfg.text_time) extra.time_ids = sdxl_time_ids(rows, plan.height, plan.width, device, dtype);
     if (plan.lcm) extra.timestep_cond = guidance_scale_embedding(job.guidance, rows, ucfg.time_cond_proj_dim, device, dtype);
 
+    // Latents live in the model dtype as in diffusers, whose fp16 noise stream differs from fp32's.
     auto latents = schedulers::initial_latents(generators, ucfg.in_channels, plan.latent_h, plan.latent_w,
-                                               scheduler->init_noise_sigma(), torch::kFloat32, device);  // [n, 4, h, w]
+                                               scheduler->init_noise_sigma(), dtype, device);  // [n, 4, h, w]
     auto record = [&](const torch::Tensor& mid, int64_t step) {
       int64_t slot = plan.capture_slot[step];
       if (slot < 0) return;
@@ -168,14 +169,13 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
       auto t = scheduler->timesteps()[step];
       auto input = scheduler->scale_model_input(latents, step);
       if (plan.cfg) input = torch::cat({input, input});                                // [rows, 4, h, w]
-      input = input.to(dtype);
       if (step == plan.last_step && !job.want_images) {
         record(unet->forward_to_mid(input, t.to(device), context, extra), step);          // h only: no up path
         break;
       }
       auto pred = unet->forward(input, t.to(device), context, extra);
       record(pred.mid, step);
-      auto noise = pred.sample.to(torch::kFloat32);                                    // [rows, 4, h, w]
+      auto noise = pred.sample;                                                        // [rows, 4, h, w]
       if (plan.cfg) {
         auto parts = noise.chunk(2);
         noise = parts[0] + job.guidance * (parts[1] - parts[0]);                       // [n, 4, h, w]
