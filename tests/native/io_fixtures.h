@@ -50,8 +50,11 @@ inline std::string safetensors_bytes(const std::string& header, const std::strin
   return out + header + data;
 }
 
+/// As the Python writer does, pads the header with spaces so the data section starts 8-aligned.
 inline std::string safetensors_bytes(const std::string& header, const std::string& data) {
-  return safetensors_bytes(header, data, header.size());
+  std::string padded = header;
+  padded.resize((header.size() + 7) / 8 * 8, ' ');
+  return safetensors_bytes(padded, data, padded.size());
 }
 
 /// One tensor entry for a hand-written header.
