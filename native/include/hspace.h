@@ -57,6 +57,58 @@ const char* hs_engine_describe(hs_engine* engine);
 hs_result* hs_encode_text(hs_engine* engine, int32_t encoder, const int64_t* token_ids,
                           int64_t batch, int64_t length, int32_t hidden_layer);
 
+enum hs_scheduler : int32_t {
+  HS_SCHEDULER_MODEL = 0,  // the scheduler in the model folder
+  HS_SCHEDULER_DDIM = 1,
+  HS_SCHEDULER_EULER = 2,
+  HS_SCHEDULER_LCM = 3,
+};
+
+enum hs_branch : int32_t { HS_BRANCH_COND = 0, HS_BRANCH_UNCOND = 1, HS_BRANCH_BOTH = 2 };
+enum hs_pooling : int32_t { HS_POOL_NONE = 0, HS_POOL_SPATIAL_MEAN = 1 };
+
+/// One extraction job: every prompt with every seed. Fill with hs_extract_request_init.
+/// Token arrays are [num_prompts, token_length] int64 ids from the model's tokenizer(s),
+/// padded to token_length; the negative prompt is [1, token_length] (null: the empty prompt,
+/// which the caller still tokenizes unless the model zeroes it, see SDXL).
+struct hs_extract_request {
+  const int64_t* prompt_ids;      // for text_encoder
+  const int64_t* prompt_ids_2;    // for text_encoder_2 (SDXL), else null
+  int64_t num_prompts;
+  int64_t token_length;
+  const int64_t* negative_ids;    // [1, token_length] or null
+  const int64_t* negative_ids_2;  // SDXL, or null
+  int32_t negative_is_empty;      // 1 when the negative prompt is "" (SDXL may zero it)
+  const int64_t* seeds;           // one image per (prompt, seed)
+  int64_t num_seeds;
+  int32_t steps;                  // denoising steps
+  float guidance;                 // CFG scale (> 1 enables CFG); LCM: the guidance embedding's w + 1
+  int32_t width, height;          // image size in pixels; 0: the model's default
+  int32_t scheduler;              // an hs_scheduler
+  const int32_t* capture_steps;   // indices into the step sequence (0-based), ascending
+  int32_t num_capture_steps;
+  int32_t branch;                 // an hs_branch
+  int32_t pooling;                // an hs_pooling
+  int32_t want_images;            // 1: run every step and decode images
+  int32_t batch_size;             // items per U-Net batch; 0: all at once
+};
+
+void hs_extract_request_init(hs_extract_request* request);
+
+/// Runs the job. Result tensors: "h" [P, S, K, C, H, W] (or [P, S, K, C] when pooled) for
+/// the conditional branch, "h_uncond" likewise when asked, "timesteps" [K], and "images"
+/// [P, S, 3, height, width] in [0, 1] when asked.
+hs_result* hs_extract(hs_engine* engine, const hs_extract_request* request);
+
+enum hs_similarity : int32_t { HS_SIM_COSINE = 0, HS_SIM_PROJECTION = 1, HS_SIM_DOT = 2 };
+
+/// Similarities of the rows of a [n, d] with the rows of b [m, d] (float32, row-major):
+/// cosine, scalar projection a . b / |b|, or dot product. device: -1 CPU, else CUDA index.
+/// Result: "scores" [n, m]; with top_k > 0 also "topk_values" and "topk_indices" [n, top_k]
+/// (indices as float values).
+hs_result* hs_similarity(const float* a, int64_t n, const float* b, int64_t m, int64_t d, int32_t kind,
+                         int32_t top_k, int32_t device);
+
 int32_t hs_result_count(const hs_result* result);
 const char* hs_result_name(const hs_result* result, int32_t index);
 int32_t hs_result_ndim(const hs_result* result, int32_t index);

@@ -1,0 +1,49 @@
+package io.hspace.engine;
+
+import java.util.Objects;
+
+/**
+ * One extraction job for {@link Engine#extract}: every prompt with every seed.
+ *
+ * @param promptIds token ids per prompt from the model's tokenizer, padded to one length
+ * @param promptIds2 the same prompts from tokenizer_2 (SDXL), or null
+ * @param negativeIds the negative prompt's ids (same length), or null for the empty prompt
+ *     zeroed as SDXL does
+ * @param negativeIds2 tokenizer_2's negative ids (SDXL), or null
+ * @param negativeIsEmpty whether the negative prompt is ""
+ * @param seeds one image per (prompt, seed); noise as torch.Generator("cpu").manual_seed(seed)
+ * @param steps denoising steps
+ * @param guidance classifier-free guidance scale (> 1 enables CFG; LCM: the embedding's w + 1)
+ * @param width image width in pixels, 0 for the model's default
+ * @param height image height in pixels, 0 for the model's default
+ * @param scheduler the scheduler
+ * @param captureSteps 0-based step indices at which h is recorded, ascending
+ * @param branch which CFG branch h comes from
+ * @param pooling how h is reduced
+ * @param images whether to run every step and decode images
+ * @param batchSize items per U-Net batch, 0 for all at once
+ */
+public record ExtractRequest(int[][] promptIds, int[][] promptIds2, int[] negativeIds, int[] negativeIds2,
+        boolean negativeIsEmpty, long[] seeds, int steps, float guidance, int width, int height, Scheduler scheduler,
+        int[] captureSteps, Branch branch, Pooling pooling, boolean images, int batchSize) {
+    public ExtractRequest {
+        Objects.requireNonNull(promptIds, "promptIds");
+        Objects.requireNonNull(seeds, "seeds");
+        Objects.requireNonNull(scheduler, "scheduler");
+        Objects.requireNonNull(captureSteps, "captureSteps");
+        Objects.requireNonNull(branch, "branch");
+        Objects.requireNonNull(pooling, "pooling");
+        if (promptIds.length == 0) {
+            throw new IllegalArgumentException("no prompts to extract");
+        }
+        if (seeds.length == 0) {
+            throw new IllegalArgumentException("no seeds given");
+        }
+        if (Float.isNaN(guidance) || Float.isInfinite(guidance) || guidance < 0) {
+            throw new IllegalArgumentException("guidance must be a finite number >= 0, got " + guidance);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.hspace.engine;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.Opaque;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * The JavaCPP binding of {@code native/include/hspace.h}, the engine's only C++ API.
+ *
+ * <p>Loading this class loads {@code libjniHspaceNative} and {@code libhspace} from the
+ * class path; when that fails, set {@code -Dorg.bytedeco.javacpp.logger.debug=true} to see
+ * every path tried. C++ exceptions arrive as {@link RuntimeException} with the engine's
+ * message. Callers use {@link Engine}, which owns handles and wraps errors; this class is the
+ * raw boundary.
+ */
+@Platform(include = "hspace.h", link = "hspace", library = "jniHspaceNative")
+public final class HspaceNative {
+    static {
+        Loader.load();
+    }
+
+    private HspaceNative() {}
+
+    /** Marker passed as {@code hidden_layer} when no intermediate hidden state is wanted. */
+    public static final int NO_HIDDEN_LAYER = Integer.MIN_VALUE;
+
+    public static final int HS_DTYPE_AUTO = 0;
+    public static final int HS_DTYPE_F32 = 1;
+    public static final int HS_DTYPE_F16 = 2;
+    public static final int HS_DTYPE_BF16 = 3;
+
+    /** Opaque engine handle. */
+    @Opaque
+    public static class hs_engine extends Pointer {
+        public hs_engine() {
+            super((Pointer) null);
+        }
+
+        public hs_engine(Pointer p) {
+            super(p);
+        }
+    }
+
+    /** Opaque result handle: named float32 tensors. */
+    @Opaque
+    public static class hs_result extends Pointer {
+        public hs_result() {
+            super((Pointer) null);
+        }
+
+        public hs_result(Pointer p) {
+            super(p);
+        }
+    }
+
+    /** {@code struct hs_engine_params}. */
+    public static class hs_engine_params extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public hs_engine_params() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native int device();
+
+        public native hs_engine_params device(int value);
+
+        public native int dtype();
+
+        public native hs_engine_params dtype(int value);
+
+        public native int num_threads();
+
+        public native hs_engine_params num_threads(int value);
+    }
+
+    public static final int HS_SCHEDULER_MODEL = 0;
+    public static final int HS_SCHEDULER_DDIM = 1;
+    public static final int HS_SCHEDULER_EULER = 2;
+    public static final int HS_SCHEDULER_LCM = 3;
+    public static final int HS_BRANCH_COND = 0;
+    public static final int HS_BRANCH_UNCOND = 1;
+    public static final int HS_BRANCH_BOTH = 2;
+    public static final int HS_POOL_NONE = 0;
+    public static final int HS_POOL_SPATIAL_MEAN = 1;
+
+    /** {@code struct hs_extract_request}; the pointers must outlive the hs_extract call. */
+    public static class hs_extract_request extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public hs_extract_request() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        public native hs_extract_request prompt_ids(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request prompt_ids_2(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request num_prompts(long value);
+
+        public native hs_extract_request token_length(long value);
+
+        public native hs_extract_request negative_ids(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request negative_ids_2(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request negative_is_empty(int value);
+
+        public native hs_extract_request seeds(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request num_seeds(long value);
+
+        public native hs_extract_request steps(int value);
+
+        public native hs_extract_request guidance(float value);
+
+        public native hs_extract_request width(int value);
+
+        public native hs_extract_request height(int value);
+
+        public native hs_extract_request scheduler(int value);
+
+        public native hs_extract_request capture_steps(@Cast("const int32_t*") IntPointer value);
+
+        public native hs_extract_request num_capture_steps(int value);
+
+        public native hs_extract_request branch(int value);
+
+        public native hs_extract_request pooling(int value);
+
+        public native hs_extract_request want_images(int value);
+
+        public native hs_extract_request batch_size(int value);
+    }
+
+    public static native void hs_extract_request_init(hs_extract_request request);
+
+    public static native hs_result hs_extract(hs_engine engine, @Const hs_extract_request request);
+
+    public static final int HS_SIM_COSINE = 0;
+    public static final int HS_SIM_PROJECTION = 1;
+    public static final int HS_SIM_DOT = 2;
+
+    public static native hs_result hs_similarity(@Const FloatPointer a, long n, @Const FloatPointer b, long m, long d,
+            int kind, int topK, int device);
+
+    public static native @Cast("const char*") BytePointer hs_version();
+
+    public static native int hs_cuda_available();
+
+    public static native void hs_engine_params_init(hs_engine_params params);
+
+    public static native hs_engine hs_engine_create(@Cast("const char*") BytePointer modelDir,
+            @Const hs_engine_params params);
+
+    public static native void hs_engine_destroy(hs_engine engine);
+
+    public static native @Cast("const char*") BytePointer hs_engine_describe(hs_engine engine);
+
+    public static native hs_result hs_encode_text(hs_engine engine, int encoder,
+            @Cast("const int64_t*") LongPointer tokenIds, long batch, long length, int hiddenLayer);
+
+    public static native int hs_result_count(@Const hs_result result);
+
+    public static native @Cast("const char*") BytePointer hs_result_name(@Const hs_result result, int index);
+
+    public static native int hs_result_ndim(@Const hs_result result, int index);
+
+    public static native long hs_result_dim(@Const hs_result result, int index, int axis);
+
+    public static native long hs_result_numel(@Const hs_result result, int index);
+
+    public static native @Const FloatPointer hs_result_data(@Const hs_result result, int index);
+
+    public static native void hs_result_destroy(hs_result result);
+}
