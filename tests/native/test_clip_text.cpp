@@ -151,7 +151,8 @@ INSTANTIATE_TEST_SUITE_P(TextEncoders, CLIPTextGolden,
 TEST(CLIPText, HiddenLayerCountsLikeTransformersTuple) {
   auto model = load("sd15");  // 3 layers: hidden_states has 4 entries
   torch::NoGradGuard no_grad;
-  auto ids = testing::golden_file(model_dir("sd15") / "golden.safetensors")->tensor("input_ids");
+  auto golden = testing::golden_file(model_dir("sd15") / "golden.safetensors");  // keeps ids mapped
+  auto ids = golden->tensor("input_ids");
   auto last = model->forward(ids, /*hidden_layer=*/3).hidden_states;
   auto also_last = model->forward(ids, /*hidden_layer=*/-1).hidden_states;
   EXPECT_TRUE(torch::equal(last, also_last));
@@ -166,7 +167,8 @@ TEST(CLIPText, HiddenLayerCountsLikeTransformersTuple) {
 TEST(CLIPText, NonLegacyEosPoolsAtFirstEosNotArgmax) {
   auto model = load("sdxl_te2_eos");
   torch::NoGradGuard no_grad;
-  auto ids = testing::golden_file(model_dir("sdxl_te2_eos") / "golden.safetensors")->tensor("input_ids");
+  auto golden = testing::golden_file(model_dir("sdxl_te2_eos") / "golden.safetensors");  // keeps ids mapped
+  auto ids = golden->tensor("input_ids");
   const auto eos = model->config().eos_token_id;
   ASSERT_NE(eos, 2);
   auto out = model->forward(ids);
