@@ -3,7 +3,6 @@
 #include <stdexcept>
 
 #include "io/json.h"
-#include "io/state_dict.h"
 
 namespace hspace::engine {
 namespace {
@@ -68,13 +67,9 @@ Pipeline::Pipeline(const std::filesystem::path& dir, EngineOptions options)
     summary.dtypes = weights.dtypes();
     if (is_clip_text(component.class_name) &&
         (component.name == "model" || component.name.rfind("text_encoder", 0) == 0)) {
-      auto config = models::CLIPTextConfig::from_json(folder_.config(component),
-                                                      folder_.config_path(component).string(),
-                                                      component.class_name);
-      models::CLIPTextModel model(config);
-      model->to(options_.device, options_.dtype);
-      io::load_state_dict(*model, weights, component.name + " (" + component.dir.string() + ")");
-      model->eval();
+      auto model = models::load_clip_text(folder_.config(component), folder_.config_path(component).string(),
+                                          component.class_name, weights, component.name, options_.device,
+                                          options_.dtype);
       // text_encoder_2 must land at index 1 whatever order model_index.json lists it in.
       size_t index = component.name == "text_encoder_2" ? 1 : 0;
       if (text_encoders_.size() <= index) text_encoders_.resize(index + 1, models::CLIPTextModel(nullptr));

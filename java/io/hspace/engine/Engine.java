@@ -106,7 +106,7 @@ public final class Engine implements AutoCloseable {
                 r.prompt_ids(ids).prompt_ids_2(ids2).num_prompts(request.promptIds().length).token_length(length)
                         .negative_ids(negative).negative_ids_2(negative2).negative_is_empty(request.negativeIsEmpty() ? 1 : 0)
                         .seeds(seeds).num_seeds(request.seeds().length).steps(request.steps()).guidance(request.guidance())
-                        .width(request.width()).height(request.height()).scheduler(request.sampler().code)
+                        .width(request.width()).height(request.height()).scheduler(request.scheduler().code)
                         .capture_steps(capture).num_capture_steps(request.captureSteps().length)
                         .branch(request.branch().code).pooling(request.pooling().code).want_images(request.images() ? 1 : 0)
                         .batch_size(request.batchSize());

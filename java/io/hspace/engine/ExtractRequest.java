@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param guidance classifier-free guidance scale (> 1 enables CFG; LCM: the embedding's w + 1)
  * @param width image width in pixels, 0 for the model's default
  * @param height image height in pixels, 0 for the model's default
- * @param sampler the scheduler
+ * @param scheduler the scheduler
  * @param captureSteps 0-based step indices at which h is recorded, ascending
  * @param branch which CFG branch h comes from
  * @param pooling how h is reduced
@@ -24,12 +24,12 @@ import java.util.Objects;
  * @param batchSize items per U-Net batch, 0 for all at once
  */
 public record ExtractRequest(int[][] promptIds, int[][] promptIds2, int[] negativeIds, int[] negativeIds2,
-        boolean negativeIsEmpty, long[] seeds, int steps, float guidance, int width, int height, Sampler sampler,
+        boolean negativeIsEmpty, long[] seeds, int steps, float guidance, int width, int height, Scheduler scheduler,
         int[] captureSteps, Branch branch, Pooling pooling, boolean images, int batchSize) {
     public ExtractRequest {
         Objects.requireNonNull(promptIds, "promptIds");
         Objects.requireNonNull(seeds, "seeds");
-        Objects.requireNonNull(sampler, "sampler");
+        Objects.requireNonNull(scheduler, "scheduler");
         Objects.requireNonNull(captureSteps, "captureSteps");
         Objects.requireNonNull(branch, "branch");
         Objects.requireNonNull(pooling, "pooling");
