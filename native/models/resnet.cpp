@@ -37,7 +37,7 @@ Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t out_channels, int64
 
 torch::Tensor Downsample2DImpl::forward(const torch::Tensor& x) {
   if (padding_ == 0) {
-    return conv_->forward(F::pad(x, F::PadFuncOptions({0, 1, 0, 1})));  // [B, C, (H-1)/2+... , ...]
+    return conv_->forward(F::pad(x, F::PadFuncOptions({0, 1, 0, 1})));  // [B, C, H/2, W/2] for even H, W
   }
   return conv_->forward(x);                                              // [B, C, ceil(H/2), ceil(W/2)]
 }
