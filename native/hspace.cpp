@@ -149,11 +149,25 @@ torch::Tensor ids_tensor(const int64_t* ids, int64_t rows, int64_t length) {
   return torch::from_blob(const_cast<int64_t*>(ids), {rows, length}, torch::kInt64).clone();
 }
 
+std::string scheduler_name(int32_t code) {
+  switch (code) {
+    case HS_SCHEDULER_MODEL: return "";
+    case HS_SCHEDULER_DDIM: return "ddim";
+    case HS_SCHEDULER_EULER: return "euler";
+    case HS_SCHEDULER_LCM: return "lcm";
+    default: throw std::runtime_error("unknown scheduler code " + std::to_string(code));
+  }
+}
+
 hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
   using namespace hspace::engine;
   if (r.num_prompts <= 0 || !r.prompt_ids) throw std::runtime_error("extract: no prompts given");
   if (r.token_length <= 0) throw std::runtime_error("extract: token_length must be positive");
-  if (r.num_seeds <= 0 || !r.seeds) throw std::runtime_error("extract: no seeds given");
+  if (r.num_items > 0) {
+    if (!r.item_prompts || !r.item_seeds) throw std::runtime_error("extract: item prompts or seeds missing");
+  } else if (r.num_seeds <= 0 || !r.seeds) {
+    throw std::runtime_error("extract: no seeds given");
+  }
   if (r.num_capture_steps < 0 || (r.num_capture_steps > 0 && !r.capture_steps)) {
     throw std::runtime_error("extract: capture steps missing");
   }
@@ -163,19 +177,18 @@ hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
   job.negative.ids = ids_tensor(r.negative_ids, 1, r.token_length);
   job.negative.ids_2 = ids_tensor(r.negative_ids_2, 1, r.token_length);
   job.negative_is_empty = r.negative_is_empty != 0;
-  job.seeds.assign(r.seeds, r.seeds + r.num_seeds);
+  if (r.num_items > 0) {
+    job.item_prompts.assign(r.item_prompts, r.item_prompts + r.num_items);
+    job.item_seeds.assign(r.item_seeds, r.item_seeds + r.num_items);
+  } else {
+    job.seeds.assign(r.seeds, r.seeds + r.num_seeds);
+  }
   job.steps = r.steps;
   job.guidance = r.guidance;
   job.width = r.width;
   job.height = r.height;
   if (r.width < 0 || r.height < 0) throw std::runtime_error("extract: width and height must be >= 0");
-  switch (r.scheduler) {
-    case HS_SCHEDULER_MODEL: job.scheduler = ""; break;
-    case HS_SCHEDULER_DDIM: job.scheduler = "ddim"; break;
-    case HS_SCHEDULER_EULER: job.scheduler = "euler"; break;
-    case HS_SCHEDULER_LCM: job.scheduler = "lcm"; break;
-    default: throw std::runtime_error("extract: unknown scheduler code " + std::to_string(r.scheduler));
-  }
+  job.scheduler = scheduler_name(r.scheduler);
   job.capture_steps.assign(r.capture_steps, r.capture_steps + r.num_capture_steps);
   switch (r.branch) {
     case HS_BRANCH_COND: job.branch = Branch::Cond; break;
@@ -195,6 +208,14 @@ hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
 }
 
 }  // namespace
+
+hs_result* hs_scheduler_timesteps(hs_engine* engine, int32_t scheduler, int32_t steps) {
+  auto made = checked(engine)->pipeline->make_scheduler(scheduler_name(scheduler));
+  made->set_timesteps(steps);
+  auto result = std::make_unique<hs_result>();
+  result->add("timesteps", made->timesteps());
+  return result.release();
+}
 
 hs_result* hs_extract(hs_engine* engine, const hs_extract_request* request) {
   auto& pipeline = *checked(engine)->pipeline;

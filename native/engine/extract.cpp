@@ -34,7 +34,13 @@ Plan make_plan(Pipeline& pipeline, const ExtractJob& job, int64_t num_train_time
   if (!std::isfinite(job.guidance) || job.guidance < 0) {
     throw std::runtime_error("guidance must be a finite number >= 0 (got " + std::to_string(job.guidance) + ")");
   }
-  if (job.seeds.empty()) throw std::runtime_error("no seeds given");
+  if (job.item_prompts.empty() && job.seeds.empty()) throw std::runtime_error("no seeds given");
+  if (job.item_prompts.size() != job.item_seeds.size()) throw std::runtime_error("items need one seed each");
+  for (auto row : job.item_prompts) {
+    if (row < 0 || row >= job.prompts.ids.size(0)) {
+      throw std::runtime_error("item names prompt row " + std::to_string(row) + " of " + std::to_string(job.prompts.ids.size(0)));
+    }
+  }
   if (!job.prompts.ids.defined() || job.prompts.ids.size(0) == 0) throw std::runtime_error("no prompts given");
   plan.lcm = config.time_cond_proj_dim > 0;
   plan.cfg = job.guidance > 1.0 && !plan.lcm;
@@ -98,6 +104,15 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
   const int64_t P = job.prompts.ids.size(0);
   const int64_t S = static_cast<int64_t>(job.seeds.size());
   const int64_t K = static_cast<int64_t>(job.capture_steps.size());
+  const bool grid = job.item_prompts.empty();
+  std::vector<int64_t> item_prompt = job.item_prompts, item_seed = job.item_seeds;
+  if (grid) {
+    for (int64_t i = 0; i < P * S; ++i) {
+      item_prompt.push_back(i / S);
+      item_seed.push_back(job.seeds[i % S]);
+    }
+  }
+  const int64_t items = static_cast<int64_t>(item_prompt.size());
 
   // Each distinct prompt is encoded once; batches pick their rows.
   TextConditioning cond = encode_prompts(pipeline, job.prompts);
@@ -118,18 +133,17 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
 
   const bool want_cond = job.branch != Branch::Uncond;
   const bool want_uncond = job.branch != Branch::Cond;
-  if (job.want_images) out.images = torch::empty({P * S, 3, plan.height, plan.width}, torch::kFloat32);
+  if (job.want_images) out.images = torch::empty({items, 3, plan.height, plan.width}, torch::kFloat32);
 
   torch::Tensor timestep_cond;  // LCM
-  const int64_t items = P * S;
   int64_t batch = job.batch_size > 0 ? std::min(job.batch_size, items) : items;
 
   auto run_batch = [&](int64_t begin, int64_t n) {
     std::vector<at::Generator> generators;
     std::vector<int64_t> prompt_rows;
     for (int64_t i = begin; i < begin + n; ++i) {
-      generators.push_back(schedulers::make_cpu_generator(static_cast<uint64_t>(job.seeds[i % S])));
-      prompt_rows.push_back(i / S);
+      generators.push_back(schedulers::make_cpu_generator(static_cast<uint64_t>(item_seed[i])));
+      prompt_rows.push_back(item_prompt[i]);
     }
     TextConditioning c = select_rows(cond, torch::tensor(prompt_rows, torch::kInt64));
     models::UNetConditioning extra;
@@ -156,7 +170,7 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
       // Sized from the first h: the U-Net's down path sets the spatial size (odd sizes round up).
       auto allocate = [&](torch::Tensor& t) {
         if (t.defined()) return;
-        std::vector<int64_t> shape = {P * S, K};
+        std::vector<int64_t> shape = {items, K};
         for (int64_t d = 1; d < h.dim(); ++d) shape.push_back(h.size(d));
         t = torch::empty(shape, torch::kFloat32);
       };
@@ -214,7 +228,7 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
   }
 
   auto reshape = [&](torch::Tensor t) {
-    if (!t.defined()) return t;
+    if (!t.defined() || !grid) return t;
     std::vector<int64_t> shape = {P, S};
     for (int64_t d = 1; d < t.dim(); ++d) shape.push_back(t.size(d));
     return t.view(shape);

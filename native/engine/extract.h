@@ -25,7 +25,9 @@ struct ExtractJob {
   TokenIds prompts;                 // [P, L] (and [P, L] for tokenizer_2)
   TokenIds negative;                // [1, L]; undefined ids: the empty prompt zeroed (SDXL)
   bool negative_is_empty = true;
-  std::vector<int64_t> seeds;
+  std::vector<int64_t> seeds;       // the grid: every prompt with every seed, prompt-major
+  std::vector<int64_t> item_prompts;  // or explicit items (prompt row, seed); then seeds is unused
+  std::vector<int64_t> item_seeds;
   int64_t steps = 0;
   double guidance = 7.5;
   int64_t width = 0, height = 0;    // 0: the model's default
@@ -38,7 +40,7 @@ struct ExtractJob {
 };
 
 struct ExtractOutput {
-  torch::Tensor h;          // [P, S, K, C, h, w] or [P, S, K, C], float32 CPU
+  torch::Tensor h;          // [P, S, K, C, h, w] or [P, S, K, C] ([N, ...] for items), float32 CPU
   torch::Tensor h_uncond;   // same, when asked
   torch::Tensor timesteps;  // [K] float32
   torch::Tensor images;     // [P, S, 3, H, W] in [0, 1], when asked

@@ -3,7 +3,6 @@
 #include <stdexcept>
 
 #include "io/json.h"
-#include "io/state_dict.h"
 
 namespace hspace::engine {
 namespace {
@@ -58,7 +57,9 @@ Pipeline::Pipeline(const std::filesystem::path& dir, EngineOptions options)
     : folder_(dir), options_(options) {
   family_ = detect_family(folder_);
   for (const auto& component : folder_.components()) {
-    ComponentSummary summary{component.name, component.class_name};
+    ComponentSummary summary;
+    summary.name = component.name;
+    summary.class_name = component.class_name;
     if (!folder_.has_weights(component)) {
       summaries_.push_back(summary);
       continue;
@@ -68,13 +69,9 @@ Pipeline::Pipeline(const std::filesystem::path& dir, EngineOptions options)
     summary.dtypes = weights.dtypes();
     if (is_clip_text(component.class_name) &&
         (component.name == "model" || component.name.rfind("text_encoder", 0) == 0)) {
-      auto config = models::CLIPTextConfig::from_json(folder_.config(component),
-                                                      folder_.config_path(component).string(),
-                                                      component.class_name);
-      models::CLIPTextModel model(config);
-      model->to(options_.device, options_.dtype);
-      io::load_state_dict(*model, weights, component.name + " (" + component.dir.string() + ")");
-      model->eval();
+      auto model = models::load_clip_text(folder_.config(component), folder_.config_path(component).string(),
+                                          component.class_name, weights, component.name, options_.device,
+                                          options_.dtype);
       // text_encoder_2 must land at index 1 whatever order model_index.json lists it in.
       size_t index = component.name == "text_encoder_2" ? 1 : 0;
       if (text_encoders_.size() <= index) text_encoders_.resize(index + 1, models::CLIPTextModel(nullptr));
@@ -151,13 +148,18 @@ std::string Pipeline::describe_json() const {
         {"loaded", Json::make_bool(s.loaded)},
     }));
   }
-  return Json::make_object({
+  std::vector<std::pair<std::string, Json>> fields = {
       {"path", Json::make_string(folder_.dir().string())},
       {"family", Json::make_string(family_)},
       {"device", Json::make_string(options_.device.str())},
       {"dtype", Json::make_string(dtype_name(options_.dtype))},
       {"components", Json::make_array(std::move(components))},
-  }).dump();
+  };
+  if (!unet_.is_empty() && unet_->config().sample_height > 0) {
+    int64_t size = unet_->config().sample_height * vae_scale_factor();
+    fields.emplace_back("default_size", Json::make_number(static_cast<double>(size), true, size));
+  }
+  return Json::make_object(std::move(fields)).dump();
 }
 
 }  // namespace hspace::engine

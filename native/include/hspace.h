@@ -81,6 +81,11 @@ struct hs_extract_request {
   int32_t negative_is_empty;      // 1 when the negative prompt is "" (SDXL may zero it)
   const int64_t* seeds;           // one image per (prompt, seed)
   int64_t num_seeds;
+  // Instead of the full prompts x seeds grid: item i is (prompt row item_prompts[i], seed
+  // item_seeds[i]); then seeds/num_seeds are unused and results are [num_items, ...].
+  const int64_t* item_prompts;
+  const int64_t* item_seeds;
+  int64_t num_items;
   int32_t steps;                  // denoising steps
   float guidance;                 // CFG scale (> 1 enables CFG); LCM: the guidance embedding's w + 1
   int32_t width, height;          // image size in pixels; 0: the model's default
@@ -95,9 +100,12 @@ struct hs_extract_request {
 
 void hs_extract_request_init(hs_extract_request* request);
 
+/// The scheduler's timesteps for `steps` denoising steps: result "timesteps" [steps].
+hs_result* hs_scheduler_timesteps(hs_engine* engine, int32_t scheduler, int32_t steps);
+
 /// Runs the job. Result tensors: "h" [P, S, K, C, H, W] (or [P, S, K, C] when pooled) for
 /// the conditional branch, "h_uncond" likewise when asked, "timesteps" [K], and "images"
-/// [P, S, 3, height, width] in [0, 1] when asked.
+/// [P, S, 3, height, width] in [0, 1] when asked; with items, [N, ...] instead of [P, S, ...].
 hs_result* hs_extract(hs_engine* engine, const hs_extract_request* request);
 
 enum hs_similarity : int32_t { HS_SIM_COSINE = 0, HS_SIM_PROJECTION = 1, HS_SIM_DOT = 2 };

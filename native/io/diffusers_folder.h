@@ -16,7 +16,8 @@ namespace hspace::io {
 
 struct Component {
   std::string name;        // "unet", "text_encoder", ...; "model" for a single component folder
-  std::string library;     // "diffusers", "transformers" (from model_index.json), or ""
+  std::string library;     // "diffusers", "transformers" (from model_index.json, or for a single
+                           // component folder from its config: architectures -> transformers)
   std::string class_name;  // "UNet2DConditionModel", "CLIPTextModel", ...
   std::filesystem::path dir;
 };

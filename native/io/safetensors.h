@@ -1,8 +1,7 @@
-// ref: https://github.com/huggingface/safetensors (format: 8-byte LE header length, JSON
-// header, then the raw little-endian tensor bytes).
+// ref: https://github.com/huggingface/safetensors
 //
-// The header parser is free of LibTorch so the fuzzer can drive it alone. Every range is
-// checked against the file before any tensor is touched.
+// Memory-mapped safetensors files and checkpoints (single file or sharded) as LibTorch
+// tensors. The header parsing lives in io/safetensors_header.h, free of LibTorch.
 #pragma once
 
 #include <cstddef>
@@ -15,36 +14,14 @@
 
 #include <torch/types.h>
 
+#include "io/safetensors_header.h"
+
 namespace hspace::io {
 
-enum class StDtype { F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL };
-
-size_t dtype_size(StDtype dtype);
-const char* dtype_name(StDtype dtype);
-
-struct TensorInfo {
-  std::string name;
-  StDtype dtype;
-  std::vector<int64_t> shape;
-  uint64_t begin = 0;  // byte offsets relative to the start of the data section
-  uint64_t end = 0;
-  int64_t numel() const;
-};
-
-struct SafetensorsHeader {
-  std::vector<TensorInfo> tensors;              // sorted by begin offset
-  std::map<std::string, std::string> metadata;  // "__metadata__", string values only
-  uint64_t data_offset = 0;                     // 8 + header length
-};
-
-/// Validates and parses the header of a safetensors file held in memory: header length within
-/// the file and at most 100 MB, well-formed JSON, known dtypes, shape x dtype size equal to
-/// the byte range, ranges inside the data section and not overlapping. Throws
-/// std::runtime_error naming `file` and, where it applies, the tensor.
-SafetensorsHeader parse_safetensors_header(const uint8_t* data, size_t size, const std::string& file);
-
-/// A memory-mapped safetensors file. Tensors are views over the mapping, valid while the
-/// SafetensorsFile lives.
+/// A memory-mapped safetensors file (read-only mapping). Tensors are views over the mapping,
+/// valid while the SafetensorsFile lives. The mapping is read-only: writing into a returned
+/// tensor (in-place ops, copy_ into it) crashes with SIGSEGV, so callers copy first
+/// (`clone()`, `.to(...)`, or `param.copy_(view)` into their own storage).
 class SafetensorsFile {
  public:
   explicit SafetensorsFile(const std::filesystem::path& path);
@@ -54,8 +31,12 @@ class SafetensorsFile {
 
   const std::filesystem::path& path() const { return path_; }
   const SafetensorsHeader& header() const { return header_; }
+  /// The whole mapped file, header included (size() bytes, read-only).
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
   const TensorInfo* find(const std::string& name) const;
-  /// A CPU tensor viewing the mapped bytes (no copy). Throws naming the file when absent.
+  /// A read-only CPU tensor viewing the mapped bytes (no copy; a copy only when the bytes are
+  /// not aligned to the element size). Throws naming the file when absent.
   torch::Tensor tensor(const std::string& name) const;
 
  private:
@@ -74,7 +55,10 @@ class Checkpoint {
   static Checkpoint open(const std::filesystem::path& path);
 
   std::vector<std::string> names() const;  // sorted
+  /// Throws naming the checkpoint and the tensor when absent.
   const TensorInfo& info(const std::string& name) const;
+  /// A read-only view as SafetensorsFile::tensor gives, which keeps its file mapped for as
+  /// long as the tensor lives.
   torch::Tensor tensor(const std::string& name) const;
   /// The file the checkpoint was opened from (for messages).
   const std::filesystem::path& source() const { return source_; }

@@ -31,7 +31,8 @@ SimilarityOutput similarity_reference(const torch::Tensor& a, const torch::Tenso
   auto scores = torch::matmul(a32, b32.t());                                   // [N, M]
   if (kind != Similarity::Dot) scores = scores * inverse_norms(b32).unsqueeze(0);
   if (kind == Similarity::Cosine) scores = scores * inverse_norms(a32).unsqueeze(1);
-  SimilarityOutput out{scores};
+  SimilarityOutput out;
+  out.scores = scores;
   if (top_k > 0) {
     auto top = scores.topk(top_k, /*dim=*/1);
     out.topk_values = std::get<0>(top);                                        // [N, k]

@@ -8,10 +8,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
 #include "io/json.h"
+#include "io/safetensors.h"
 
 namespace hspace::models {
 
@@ -29,7 +31,8 @@ struct CLIPTextConfig {
   bool with_projection = false;  // CLIPTextModelWithProjection
 
   /// Parses a transformers CLIPTextConfig; `class_name` (CLIPTextModel or
-  /// CLIPTextModelWithProjection) decides with_projection. Unknown fields fail with their name.
+  /// CLIPTextModelWithProjection) decides with_projection. Unknown fields, a missing size field
+  /// and an unsupported hidden_act fail with the field's name; an unknown class fails with it.
   static CLIPTextConfig from_json(const io::Json& json, const std::string& source, const std::string& class_name);
   std::string summary() const;  // one line for the log
 };
@@ -41,6 +44,8 @@ struct CLIPTextOutput {
   torch::Tensor hidden_states;      // [B, L, D] the asked-for hidden state; undefined if none
 };
 
+class CLIPTextTransformerImpl;  // "text_model": embeddings, encoder, final_layer_norm
+
 class CLIPTextModelImpl : public torch::nn::Module {
  public:
   explicit CLIPTextModelImpl(CLIPTextConfig config);
@@ -50,12 +55,22 @@ class CLIPTextModelImpl : public torch::nn::Module {
   CLIPTextOutput forward(const torch::Tensor& input_ids, std::optional<int64_t> hidden_layer = std::nullopt);
   const CLIPTextConfig& config() const { return config_; }
 
+  /// Registered keys a checkpoint may lack (pass to io::load_state_dict): position_ids, a
+  /// buffer saved by transformers before 4.31 and non-persistent since.
+  static const std::vector<std::string>& optional_keys();
+
  private:
   CLIPTextConfig config_;
-  // Members registered under transformers' names; see clip_text.cpp.
-  struct Parts;
-  std::shared_ptr<Parts> parts_;
+  std::shared_ptr<CLIPTextTransformerImpl> text_model_;
+  torch::nn::Linear text_projection_{nullptr};  // CLIPTextModelWithProjection only
 };
 TORCH_MODULE(CLIPTextModel);
+
+/// Builds a text encoder from its config.json and loads `weights` strictly (every key, every
+/// shape; position_ids may be absent), on `device` in `dtype`, in eval mode. `what` names the
+/// component in errors.
+CLIPTextModel load_clip_text(const io::Json& config_json, const std::string& config_source,
+                             const std::string& class_name, const io::Checkpoint& weights, const std::string& what,
+                             torch::Device device = torch::kCPU, torch::Dtype dtype = torch::kFloat32);
 
 }  // namespace hspace::models

@@ -62,6 +62,17 @@ public final class Engine implements AutoCloseable {
         return call("describing " + modelDir, () -> HspaceNative.hs_engine_describe(live()).getString(StandardCharsets.UTF_8));
     }
 
+    /** The image size (pixels, square) the model was trained at, when its config says. */
+    public java.util.OptionalInt defaultImageSize() {
+        try {
+            com.fasterxml.jackson.databind.JsonNode size = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(describeJson()).get("default_size");
+            return size == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(size.asInt());
+        } catch (java.io.IOException e) {
+            throw new EngineException("reading the engine's description of " + modelDir, e);
+        }
+    }
+
     /**
      * Runs text encoder {@code encoder} (0, or 1 for SDXL's second) on rows of token ids of
      * equal length.
@@ -92,7 +103,9 @@ public final class Engine implements AutoCloseable {
      */
     public ExtractResult extract(ExtractRequest request) {
         int length = request.promptIds()[0].length;
-        return call("extracting h for " + request.promptIds().length + " prompts x " + request.seeds().length + " seeds", () -> {
+        long items = request.itemPrompts() != null ? request.itemPrompts().length
+                : (long) request.promptIds().length * request.seeds().length;
+        return call("extracting h for " + items + " items", () -> {
             try (HspaceNative.hs_extract_request r = new HspaceNative.hs_extract_request();
                     LongPointer ids = new LongPointer(flatten(request.promptIds(), length));
                     LongPointer ids2 = request.promptIds2() == null ? null : new LongPointer(flatten(request.promptIds2(), length));
@@ -100,13 +113,18 @@ public final class Engine implements AutoCloseable {
                             : new LongPointer(flatten(new int[][] {request.negativeIds()}, length));
                     LongPointer negative2 = request.negativeIds2() == null ? null
                             : new LongPointer(flatten(new int[][] {request.negativeIds2()}, length));
-                    LongPointer seeds = new LongPointer(request.seeds());
+                    LongPointer seeds = request.seeds() == null ? null : new LongPointer(request.seeds());
+                    LongPointer itemPrompts = request.itemPrompts() == null ? null
+                            : new LongPointer(java.util.Arrays.stream(request.itemPrompts()).asLongStream().toArray());
+                    LongPointer itemSeeds = request.itemSeeds() == null ? null : new LongPointer(request.itemSeeds());
                     IntPointer capture = new IntPointer(request.captureSteps().length == 0 ? new int[] {0} : request.captureSteps())) {
                 HspaceNative.hs_extract_request_init(r);
                 r.prompt_ids(ids).prompt_ids_2(ids2).num_prompts(request.promptIds().length).token_length(length)
                         .negative_ids(negative).negative_ids_2(negative2).negative_is_empty(request.negativeIsEmpty() ? 1 : 0)
-                        .seeds(seeds).num_seeds(request.seeds().length).steps(request.steps()).guidance(request.guidance())
-                        .width(request.width()).height(request.height()).scheduler(request.sampler().code)
+                        .seeds(seeds).num_seeds(request.seeds() == null ? 0 : request.seeds().length)
+                        .item_prompts(itemPrompts).item_seeds(itemSeeds).num_items(request.itemSeeds() == null ? 0 : request.itemSeeds().length)
+                        .steps(request.steps()).guidance(request.guidance())
+                        .width(request.width()).height(request.height()).scheduler(request.scheduler().code)
                         .capture_steps(capture).num_capture_steps(request.captureSteps().length)
                         .branch(request.branch().code).pooling(request.pooling().code).want_images(request.images() ? 1 : 0)
                         .batch_size(request.batchSize());
@@ -114,6 +132,12 @@ public final class Engine implements AutoCloseable {
                 return new ExtractResult(out.get("h"), out.get("h_uncond"), out.get("timesteps").data(), out.get("images"));
             }
         });
+    }
+
+    /** The timesteps {@code scheduler} visits in {@code steps} denoising steps. */
+    public float[] timesteps(Scheduler scheduler, int steps) {
+        return call("asking the " + scheduler + " scheduler for " + steps + " timesteps",
+                () -> readResult(HspaceNative.hs_scheduler_timesteps(live(), scheduler.code, steps)).get("timesteps").data());
     }
 
     /** Row-major int64 copy of equal-length rows; throws naming the first row that differs. */

@@ -12,11 +12,14 @@ import java.util.Objects;
  * @param negativeIds2 tokenizer_2's negative ids (SDXL), or null
  * @param negativeIsEmpty whether the negative prompt is ""
  * @param seeds one image per (prompt, seed); noise as torch.Generator("cpu").manual_seed(seed)
+ * @param itemPrompts null for the full prompts x seeds grid; else item i is (prompt row
+ *     itemPrompts[i], seed itemSeeds[i]) and results are [items, ...]
+ * @param itemSeeds the seed of each item, with itemPrompts
  * @param steps denoising steps
  * @param guidance classifier-free guidance scale (> 1 enables CFG; LCM: the embedding's w + 1)
  * @param width image width in pixels, 0 for the model's default
  * @param height image height in pixels, 0 for the model's default
- * @param sampler the scheduler
+ * @param scheduler the scheduler
  * @param captureSteps 0-based step indices at which h is recorded, ascending
  * @param branch which CFG branch h comes from
  * @param pooling how h is reduced
@@ -24,19 +27,22 @@ import java.util.Objects;
  * @param batchSize items per U-Net batch, 0 for all at once
  */
 public record ExtractRequest(int[][] promptIds, int[][] promptIds2, int[] negativeIds, int[] negativeIds2,
-        boolean negativeIsEmpty, long[] seeds, int steps, float guidance, int width, int height, Sampler sampler,
+        boolean negativeIsEmpty, long[] seeds, int[] itemPrompts, long[] itemSeeds, int steps, float guidance, int width, int height, Scheduler scheduler,
         int[] captureSteps, Branch branch, Pooling pooling, boolean images, int batchSize) {
     public ExtractRequest {
         Objects.requireNonNull(promptIds, "promptIds");
-        Objects.requireNonNull(seeds, "seeds");
-        Objects.requireNonNull(sampler, "sampler");
+        if ((itemPrompts == null) != (itemSeeds == null)
+                || (itemPrompts != null && itemPrompts.length != itemSeeds.length)) {
+            throw new IllegalArgumentException("itemPrompts and itemSeeds go together, one seed per item");
+        }
+        Objects.requireNonNull(scheduler, "scheduler");
         Objects.requireNonNull(captureSteps, "captureSteps");
         Objects.requireNonNull(branch, "branch");
         Objects.requireNonNull(pooling, "pooling");
         if (promptIds.length == 0) {
             throw new IllegalArgumentException("no prompts to extract");
         }
-        if (seeds.length == 0) {
+        if (itemPrompts == null && (seeds == null || seeds.length == 0)) {
             throw new IllegalArgumentException("no seeds given");
         }
         if (Float.isNaN(guidance) || Float.isInfinite(guidance) || guidance < 0) {

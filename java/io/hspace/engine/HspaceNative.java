@@ -127,6 +127,12 @@ public final class HspaceNative {
 
         public native hs_extract_request num_seeds(long value);
 
+        public native hs_extract_request item_prompts(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request item_seeds(@Cast("const int64_t*") LongPointer value);
+
+        public native hs_extract_request num_items(long value);
+
         public native hs_extract_request steps(int value);
 
         public native hs_extract_request guidance(float value);
@@ -151,6 +157,8 @@ public final class HspaceNative {
     }
 
     public static native void hs_extract_request_init(hs_extract_request request);
+
+    public static native hs_result hs_scheduler_timesteps(hs_engine engine, int scheduler, int steps);
 
     public static native hs_result hs_extract(hs_engine engine, @Const hs_extract_request request);
 

@@ -1,7 +1,7 @@
 package io.hspace.engine;
 
 /** The denoising scheduler; MODEL is the one the model folder ships. */
-public enum Sampler implements Labeled {
+public enum Scheduler implements Labeled {
     MODEL("model", HspaceNative.HS_SCHEDULER_MODEL),
     DDIM("ddim", HspaceNative.HS_SCHEDULER_DDIM),
     EULER("euler", HspaceNative.HS_SCHEDULER_EULER),
@@ -10,7 +10,7 @@ public enum Sampler implements Labeled {
     private final String label;
     final int code;
 
-    Sampler(String label, int code) {
+    Scheduler(String label, int code) {
         this.label = label;
         this.code = code;
     }
@@ -21,8 +21,8 @@ public enum Sampler implements Labeled {
     }
 
     /** Parses a label; throws listing the valid names. */
-    public static Sampler lookup(String name) {
-        return Labeled.lookup(Sampler.class, name, "scheduler");
+    public static Scheduler lookup(String name) {
+        return Labeled.lookup(Scheduler.class, name, "scheduler");
     }
 
     @Override

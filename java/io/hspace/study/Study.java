@@ -1,0 +1,47 @@
+package io.hspace.study;
+
+import io.hspace.analysis.ClusterSpec;
+import io.hspace.analysis.DefaultsCell;
+import io.hspace.analysis.DescriptorSet;
+import io.hspace.analysis.Stats;
+import io.hspace.atlas.AtlasSettings;
+import io.hspace.atlas.CapturePlan;
+import io.hspace.atlas.Sampler;
+import io.hspace.atlas.TaggedPrompt;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A study, resolved from its file: what to extract and which analyses to run.
+ *
+ * @param file the study file
+ * @param name the study's name
+ * @param model the model folder (relative paths resolved against the study file's folder)
+ * @param sampler the sampler
+ * @param capture the capture plan, with "all"/"last" resolved to step indices
+ * @param images whether images are decoded and stored
+ * @param batchSize items per extraction batch (one shard each)
+ * @param seeds the seeds, in file order, without repeats
+ * @param prompts every distinct prompt to extract (prompt sets first, then prompts the analyses name), with tags
+ * @param promptSets prompt set name to its prompts, in expansion order
+ * @param defaults cells of the defaults analysis
+ * @param descriptors descriptor analyses
+ * @param clusters cluster analyses
+ * @param stats resampling settings
+ * @param warnings things the loader accepted but a user should know (merged duplicates)
+ */
+public record Study(Path file, String name, Path model, Sampler sampler, CapturePlan capture, boolean images, int batchSize,
+        List<Long> seeds, List<TaggedPrompt> prompts, Map<String, List<String>> promptSets, List<DefaultsCell> defaults,
+        List<DescriptorSet> descriptors, List<ClusterSpec> clusters, Stats stats, List<String> warnings) {
+
+    /** Reads and checks a study file (YAML or JSON). */
+    public static Study load(Path file) {
+        return StudyLoader.load(file);
+    }
+
+    /** The atlas settings of this study for a model of the given identity hash. */
+    public AtlasSettings settings(String modelIdentity) {
+        return new AtlasSettings(modelIdentity, sampler, capture, images);
+    }
+}

@@ -1,0 +1,42 @@
+package io.hspace.study;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/** The study file as written (bound strictly by Jackson); {@link StudyLoader} turns it into a {@link Study}. */
+record StudyFile(
+        String name,
+        String model,
+        SamplerSpec sampler,
+        @JsonDeserialize(using = SeedsDeserializer.class) List<Long> seeds,
+        CaptureSpec capture,
+        Boolean images,
+        @JsonProperty("batch_size") Integer batchSize,
+        @JsonProperty("prompt_sets") List<PromptSetSpec> promptSets,
+        AnalysesSpec analyses) {
+
+    record SamplerSpec(String scheduler, Integer steps, Double guidance, String size,
+            @JsonProperty("negative_prompt") String negativePrompt) {}
+
+    record CaptureSpec(@JsonDeserialize(using = CaptureStepsDeserializer.class) List<Integer> steps,
+            String branch, String pooling) {}
+
+    record PromptSetSpec(String name, List<String> templates, LinkedHashMap<String, List<String>> slots, List<String> prompts) {}
+
+    record AnalysesSpec(List<DefaultsSpec> defaults, List<DescriptorsSpec> descriptors, List<ClusterEntry> cluster,
+            StatisticsSpec statistics) {}
+
+    record DefaultsSpec(String name, String neutral, LinkedHashMap<String, List<String>> over,
+            LinkedHashMap<String, FamilySpec> families) {}
+
+    record FamilySpec(String variant, List<String> values) {}
+
+    record DescriptorsSpec(String name, String concept, LinkedHashMap<String, List<String>> over, List<String> descriptors,
+            String base) {}
+
+    record ClusterEntry(String name, List<String> sets, Integer k, String method, String base) {}
+
+    record StatisticsSpec(Integer bootstrap, Integer permutations, Double alpha, Long seed) {}
+}

@@ -1,0 +1,166 @@
+"""The throughput benchmark: one extraction job through hspace and two diffusers baselines.
+
+    tools/bench/run --model models/toy --prompts FILE --seeds 0-7 --steps 4 [--device cpu|cuda]
+
+Baselines (what a researcher runs without hspace):
+  naive: StableDiffusionPipeline prompt by prompt, num_images_per_prompt = number of seeds,
+         one generator per seed, a forward hook on unet.mid_block, images decoded (defaults);
+  tuned: the same pipeline batched across prompts with output_type="latent".
+All three see the same prompts, seeds, steps, guidance and size; the h vectors must agree
+(cosine >= 0.9999 per item in fp32). Prints items/s for each and the ratios, ending with one
+`name: value` line per ratio. Model loading is excluded from every timing.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from diffusers import StableDiffusionPipeline
+from safetensors.torch import load_file
+from transformers import CLIPTokenizer
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def parse_seeds(text):
+    seeds = []
+    for part in text.split(","):
+        if "-" in part:
+            lo, hi = part.split("-")
+            seeds.extend(range(int(lo), int(hi) + 1))
+        else:
+            seeds.append(int(part))
+    return seeds
+
+
+class MidBlockRecorder:
+    """Keeps the conditional half of unet.mid_block's output at the captured U-Net calls."""
+
+    def __init__(self, unet, cfg, capture_steps):
+        self.cfg, self.capture, self.calls, self.records = cfg, set(capture_steps), 0, []
+        unet.mid_block.register_forward_hook(self.hook)
+
+    def start(self):
+        self.calls, self.records = 0, []
+
+    def hook(self, module, inputs, output):
+        if self.calls in self.capture:
+            h = output.detach().float().cpu()
+            self.records.append(h.chunk(2)[1] if self.cfg else h)
+        self.calls += 1
+
+    def steps_of_run(self):
+        return torch.stack(self.records, dim=1)  # [B, K, C, h, w]
+
+
+def run_naive(pipe, recorder, prompts, seeds, args):
+    out = []
+    for prompt in prompts:
+        recorder.start()
+        generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
+        pipe(prompt, num_images_per_prompt=len(seeds), generator=generators, num_inference_steps=args.steps,
+             guidance_scale=args.guidance, height=args.height, width=args.width)
+        out.append(recorder.steps_of_run())
+    return torch.stack(out)  # [P, S, K, ...]
+
+
+def run_tuned(pipe, recorder, prompts, seeds, args):
+    items = [(p, s) for p in prompts for s in seeds]
+    chunks = []
+    for i in range(0, len(items), args.batch):
+        batch = items[i:i + args.batch]
+        recorder.start()
+        pipe([p for p, _ in batch], generator=[torch.Generator("cpu").manual_seed(s) for _, s in batch],
+             num_inference_steps=args.steps, guidance_scale=args.guidance, height=args.height, width=args.width,
+             output_type="latent")
+        chunks.append(recorder.steps_of_run())
+    h = torch.cat(chunks)
+    return h.view(len(prompts), len(seeds), *h.shape[1:])
+
+
+def cosine_per_item(a, b):
+    a, b = a.flatten(2).double(), b.flatten(2).double()
+    return torch.nn.functional.cosine_similarity(a, b, dim=-1)  # [P, S]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=str(REPO / "models" / "toy"))
+    ap.add_argument("--prompts", help="UTF-8 file, one prompt per line (default: a built-in list)")
+    ap.add_argument("--seeds", default="0-7")
+    ap.add_argument("--steps", type=int, default=4)
+    ap.add_argument("--guidance", type=float, default=7.5)
+    ap.add_argument("--size", default="", help="WxH in pixels (default: the model's)")
+    ap.add_argument("--capture", default="last", help="'last' or comma-separated 0-based steps")
+    ap.add_argument("--batch", type=int, default=16, help="items per batch (tuned baseline and hspace)")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--dtype", default="fp32", choices=["fp32", "fp16", "bf16"])
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--engine", default=str(REPO / "target" / "native" / "hspace_bench"))
+    ap.add_argument("--skip-naive", action="store_true", help="skip the naive baseline (slow at full size)")
+    args = ap.parse_args()
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    prompts = (Path(args.prompts).read_text(encoding="utf-8").splitlines() if args.prompts else
+               [f"a {c} {s}" for c in ("red", "blue", "green", "yellow") for s in ("circle", "square")])
+    prompts = [p for p in prompts if p.strip()]
+    seeds = parse_seeds(args.seeds)
+    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[args.dtype]
+    pipe = StableDiffusionPipeline.from_pretrained(args.model, torch_dtype=dtype, safety_checker=None,
+                                                   requires_safety_checker=False).to(args.device)
+    pipe.set_progress_bar_config(disable=True)
+    size = pipe.unet.config.sample_size * pipe.vae_scale_factor
+    args.width, args.height = (map(int, args.size.split("x")) if args.size else (size, size))
+    capture = [args.steps - 1] if args.capture == "last" else [int(x) for x in args.capture.split(",")]
+    cfg = args.guidance > 1 and pipe.unet.config.time_cond_proj_dim is None
+    recorder = MidBlockRecorder(pipe.unet, cfg, capture)
+
+    tokenizer = CLIPTokenizer.from_pretrained(args.model, subfolder="tokenizer")
+    ids = lambda texts: tokenizer(texts, padding="max_length", max_length=tokenizer.model_max_length,
+                                  truncation=True).input_ids
+    job = {"prompt_ids": ids(prompts), "negative_ids": ids([""])[0], "seeds": seeds, "steps": args.steps,
+           "guidance": args.guidance, "width": args.width, "height": args.height, "capture_steps": capture,
+           "batch_size": args.batch}
+    items = len(prompts) * len(seeds)
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "job.json").write_text(json.dumps(job))
+        device_index = "-1" if args.device == "cpu" else args.device.split(":")[-1].replace("cuda", "0")
+        cmd = [args.engine, "--model", args.model, "--job", f"{tmp}/job.json", "--out", f"{tmp}/h.safetensors",
+               "--device", device_index, "--dtype", args.dtype, "--threads", str(args.threads)]
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"hspace_bench failed: {run.stderr.strip()}")
+        hspace = json.loads(run.stdout.strip().splitlines()[-1])
+        h_hspace = load_file(f"{tmp}/h.safetensors")["h"]
+
+    results = {"hspace": hspace["items_per_s"]}
+    checks = {}
+    for name, runner in (("tuned", run_tuned), ("naive", run_naive)):
+        if name == "naive" and args.skip_naive:
+            continue
+        runner(pipe, recorder, prompts[:1], seeds[:1], args)  # warm-up
+        start = time.perf_counter()
+        h = runner(pipe, recorder, prompts, seeds, args)
+        results[name] = items / (time.perf_counter() - start)
+        checks[name] = float(cosine_per_item(h_hspace, h).min())
+
+    print(f"job: {args.model}, {len(prompts)} prompts x {len(seeds)} seeds, {args.steps} steps, guidance "
+          f"{args.guidance}, {args.width}x{args.height}, capture {capture}, {args.device} {args.dtype}, batch {args.batch}")
+    print(f"{'runner':<8} {'items/s':>10}  min cosine vs hspace")
+    for name, rate in results.items():
+        print(f"{name:<8} {rate:>10.3f}  {checks.get(name, 1.0):.6f}")
+    ok = all(c >= 0.9999 for c in checks.values())
+    print(f"h agreement (cosine >= 0.9999 per item): {'yes' if ok else 'NO'}")
+    for name in ("naive", "tuned"):
+        if name in results:
+            print(f"speedup_vs_{name}: {results['hspace'] / results[name]:.2f}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
