@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.MemberSetter;
 import org.bytedeco.javacpp.annotation.Opaque;
 import org.bytedeco.javacpp.annotation.Platform;
 
@@ -109,51 +110,51 @@ public final class HspaceNative {
 
         private native void allocate();
 
-        public native hs_extract_request prompt_ids(@Cast("const int64_t*") LongPointer value);
+        @MemberSetter public native hs_extract_request prompt_ids(@Cast("const int64_t*") LongPointer value);
 
-        public native hs_extract_request prompt_ids_2(@Cast("const int64_t*") LongPointer value);
+        @MemberSetter public native hs_extract_request prompt_ids_2(@Cast("const int64_t*") LongPointer value);
 
-        public native hs_extract_request num_prompts(long value);
+        @MemberSetter public native hs_extract_request num_prompts(long value);
 
-        public native hs_extract_request token_length(long value);
+        @MemberSetter public native hs_extract_request token_length(long value);
 
-        public native hs_extract_request negative_ids(@Cast("const int64_t*") LongPointer value);
+        @MemberSetter public native hs_extract_request negative_ids(@Cast("const int64_t*") LongPointer value);
 
-        public native hs_extract_request negative_ids_2(@Cast("const int64_t*") LongPointer value);
+        @MemberSetter public native hs_extract_request negative_ids_2(@Cast("const int64_t*") LongPointer value);
 
-        public native hs_extract_request negative_is_empty(int value);
+        @MemberSetter public native hs_extract_request negative_is_empty(int value);
 
-        public native hs_extract_request seeds(@Cast("const int64_t*") LongPointer value);
+        @MemberSetter public native hs_extract_request seeds(@Cast("const int64_t*") LongPointer value);
 
-        public native hs_extract_request num_seeds(long value);
+        @MemberSetter public native hs_extract_request num_seeds(long value);
 
-        public native hs_extract_request item_prompts(@Cast("const int64_t*") LongPointer value);
+        @MemberSetter public native hs_extract_request item_prompts(@Cast("const int64_t*") LongPointer value);
 
-        public native hs_extract_request item_seeds(@Cast("const int64_t*") LongPointer value);
+        @MemberSetter public native hs_extract_request item_seeds(@Cast("const int64_t*") LongPointer value);
 
-        public native hs_extract_request num_items(long value);
+        @MemberSetter public native hs_extract_request num_items(long value);
 
-        public native hs_extract_request steps(int value);
+        @MemberSetter public native hs_extract_request steps(int value);
 
-        public native hs_extract_request guidance(float value);
+        @MemberSetter public native hs_extract_request guidance(float value);
 
-        public native hs_extract_request width(int value);
+        @MemberSetter public native hs_extract_request width(int value);
 
-        public native hs_extract_request height(int value);
+        @MemberSetter public native hs_extract_request height(int value);
 
-        public native hs_extract_request scheduler(int value);
+        @MemberSetter public native hs_extract_request scheduler(int value);
 
-        public native hs_extract_request capture_steps(@Cast("const int32_t*") IntPointer value);
+        @MemberSetter public native hs_extract_request capture_steps(@Cast("const int32_t*") IntPointer value);
 
-        public native hs_extract_request num_capture_steps(int value);
+        @MemberSetter public native hs_extract_request num_capture_steps(int value);
 
-        public native hs_extract_request branch(int value);
+        @MemberSetter public native hs_extract_request branch(int value);
 
-        public native hs_extract_request pooling(int value);
+        @MemberSetter public native hs_extract_request pooling(int value);
 
-        public native hs_extract_request want_images(int value);
+        @MemberSetter public native hs_extract_request want_images(int value);
 
-        public native hs_extract_request batch_size(int value);
+        @MemberSetter public native hs_extract_request batch_size(int value);
     }
 
     public static native void hs_extract_request_init(hs_extract_request request);
