@@ -135,7 +135,6 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
   const bool want_uncond = job.branch != Branch::Cond;
   if (job.want_images) out.images = torch::empty({items, 3, plan.height, plan.width}, torch::kFloat32);
 
-  torch::Tensor timestep_cond;  // LCM
   int64_t batch = job.batch_size > 0 ? std::min(job.batch_size, items) : items;
 
   auto run_batch = [&](int64_t begin, int64_t n) {

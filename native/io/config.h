@@ -16,7 +16,9 @@ namespace hspace::io {
 class ConfigReader {
  public:
   /// `source` names the file in every message ("model/unet/config.json").
+  /// The reader keeps a reference to `config`, which must outlive it.
   ConfigReader(const Json& config, std::string source);
+  ConfigReader(Json&& config, std::string source) = delete;  // would dangle
 
   bool has(const std::string& key) const;  // present and not null
   int64_t get_int(const std::string& key) const;

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>

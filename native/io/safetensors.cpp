@@ -53,6 +53,15 @@ std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
+struct SafetensorsFile::Mapping {
+  Mapping(void* data, size_t size) : data(data), size(size) {}
+  ~Mapping() { ::munmap(data, size); }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  void* data;
+  size_t size;
+};
+
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : path_(path) {
   const std::string file = path.string();
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -76,23 +85,17 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path) : path_(path
     uint8_t bytes[8] = {};
     parse_safetensors_header(bytes, size_, file);
   }
-  void* mapping = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  void* data = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
   std::string why = errno_text();
   ::close(fd);  // the mapping keeps the file alive
-  if (mapping == MAP_FAILED) throw std::runtime_error(file + ": mmap failed (" + why + ")");
-  data_ = static_cast<const uint8_t*>(mapping);
-  try {
-    header_ = parse_safetensors_header(data_, size_, file);
-  } catch (...) {
-    ::munmap(const_cast<uint8_t*>(data_), size_);
-    throw;
-  }
+  if (data == MAP_FAILED) throw std::runtime_error(file + ": mmap failed (" + why + ")");
+  mapping_ = std::make_shared<const Mapping>(data, size_);
+  data_ = static_cast<const uint8_t*>(data);
+  header_ = parse_safetensors_header(data_, size_, file);
   for (size_t i = 0; i < header_.tensors.size(); ++i) index_[header_.tensors[i].name] = i;
 }
 
-SafetensorsFile::~SafetensorsFile() {
-  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
-}
+SafetensorsFile::~SafetensorsFile() = default;
 
 const TensorInfo* SafetensorsFile::find(const std::string& name) const {
   auto it = index_.find(name);
@@ -102,7 +105,7 @@ const TensorInfo* SafetensorsFile::find(const std::string& name) const {
 torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
   const TensorInfo* info = find(name);
   if (!info) throw std::runtime_error(path_.string() + ": no tensor '" + name + "'");
-  return view_tensor(data_ + header_.data_offset, *info, [](void*) {});
+  return view_tensor(data_ + header_.data_offset, *info, [mapping = mapping_](void*) {});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,9 +199,7 @@ const TensorInfo& Checkpoint::info(const std::string& name) const {
 torch::Tensor Checkpoint::tensor(const std::string& name) const {
   auto it = where_.find(name);
   if (it == where_.end()) throw std::runtime_error(source_.string() + ": no tensor '" + name + "'");
-  std::shared_ptr<SafetensorsFile> file = files_[it->second.first];
-  const uint8_t* data_section = file->data() + file->header().data_offset;
-  return view_tensor(data_section, *it->second.second, [file](void*) {});
+  return files_[it->second.first]->tensor(name);
 }
 
 int64_t Checkpoint::parameter_count() const {

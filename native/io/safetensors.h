@@ -18,10 +18,11 @@
 
 namespace hspace::io {
 
-/// A memory-mapped safetensors file (read-only mapping). Tensors are views over the mapping,
-/// valid while the SafetensorsFile lives. The mapping is read-only: writing into a returned
-/// tensor (in-place ops, copy_ into it) crashes with SIGSEGV, so callers copy first
-/// (`clone()`, `.to(...)`, or `param.copy_(view)` into their own storage).
+/// A memory-mapped safetensors file (read-only mapping). Tensors are views over the mapping and
+/// keep it mapped for as long as they live, even past the SafetensorsFile. The mapping is
+/// read-only: writing into a returned tensor (in-place ops, copy_ into it) crashes with
+/// SIGSEGV, so callers copy first (`clone()`, `.to(...)`, or `param.copy_(view)` into their
+/// own storage).
 class SafetensorsFile {
  public:
   explicit SafetensorsFile(const std::filesystem::path& path);
@@ -36,11 +37,14 @@ class SafetensorsFile {
   size_t size() const { return size_; }
   const TensorInfo* find(const std::string& name) const;
   /// A read-only CPU tensor viewing the mapped bytes (no copy; a copy only when the bytes are
-  /// not aligned to the element size). Throws naming the file when absent.
+  /// not aligned to the element size); it keeps the mapping alive. Throws naming the file when
+  /// absent.
   torch::Tensor tensor(const std::string& name) const;
 
  private:
+  struct Mapping;  // owns the mmap; shared with every tensor view
   std::filesystem::path path_;
+  std::shared_ptr<const Mapping> mapping_;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   SafetensorsHeader header_;
@@ -57,8 +61,7 @@ class Checkpoint {
   std::vector<std::string> names() const;  // sorted
   /// Throws naming the checkpoint and the tensor when absent.
   const TensorInfo& info(const std::string& name) const;
-  /// A read-only view as SafetensorsFile::tensor gives, which keeps its file mapped for as
-  /// long as the tensor lives.
+  /// A read-only view as SafetensorsFile::tensor gives (it keeps its file mapped).
   torch::Tensor tensor(const std::string& name) const;
   /// The file the checkpoint was opened from (for messages).
   const std::filesystem::path& source() const { return source_; }

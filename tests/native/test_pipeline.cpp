@@ -208,6 +208,25 @@ TEST_P(PipelineRun, BatchOfOneEqualsOneBatch) {
   EXPECT_LE(max_relative_error(alone.images, together.images), kBatchingTolerance);
 }
 
+// Explicit (prompt, seed) items, in any order, give the rows of the grid they name.
+TEST_P(PipelineRun, ItemsEqualTheirGridRows) {
+  const GoldenRun& run = GetParam();
+  const GoldenPipeline& g = golden(run.pipeline);
+  Pipeline& pipeline = loaded(run.pipeline);
+  ExtractJob job = job_for(run);
+  ExtractOutput grid = extract(pipeline, job);
+  job.item_prompts = {1, 0, 1};
+  job.item_seeds = {g.seeds[0], g.seeds[1], g.seeds[1]};
+  ExtractOutput items = extract(pipeline, job);
+  ASSERT_EQ(items.h.size(0), 3);
+  for (int64_t i = 0; i < 3; ++i) {
+    int64_t p = job.item_prompts[i], s = job.item_seeds[i] == g.seeds[0] ? 0 : 1;
+    EXPECT_LE(max_relative_error(items.h[i], grid.h[p][s]), kBatchingTolerance) << "item " << i;
+    if (run.cfg) EXPECT_LE(max_relative_error(items.h_uncond[i], grid.h_uncond[p][s]), kBatchingTolerance);
+    EXPECT_LE(max_relative_error(items.images[i], grid.images[p][s]), kBatchingTolerance) << "item " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Golden, PipelineRun, ::testing::ValuesIn(all_runs()), run_label);
 
 // ---- bad input ------------------------------------------------------------------------------

@@ -105,6 +105,15 @@ TEST(Safetensors, ViewsShareTheMappingWithoutCopying) {
   EXPECT_EQ(static_cast<const void*>(a.data_ptr()), static_cast<const void*>(expected));
 }
 
+TEST(Safetensors, ViewOutlivesTheFileObject) {
+  TempDir dir;
+  write_file(dir / "m.safetensors", two_tensor_file());
+  // The pattern `golden_file(path)->tensor(name)`: the file object dies at the semicolon.
+  auto b = std::make_shared<SafetensorsFile>(dir / "m.safetensors")->tensor("b");
+  std::vector<float> filler(1 << 20, 9.f);  // reuse freed memory if the view dangled
+  EXPECT_TRUE(torch::equal(b, torch::tensor({4.f, 5.f})));
+}
+
 TEST(Safetensors, EveryDtypeMapsToItsTorchDtype) {
   const std::pair<const char*, torch::Dtype> cases[] = {
       {"F64", torch::kFloat64}, {"F32", torch::kFloat32}, {"F16", torch::kFloat16}, {"BF16", torch::kBFloat16},
