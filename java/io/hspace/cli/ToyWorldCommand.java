@@ -1,8 +1,10 @@
 package io.hspace.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hspace.toyworld.Adherence;
 import io.hspace.toyworld.Attribute;
 import io.hspace.toyworld.Attributes;
 import io.hspace.toyworld.LabeledCaption;
@@ -32,7 +34,8 @@ import picocli.CommandLine.Parameters;
 /** {@code hspace toyworld}: the Toy World renderer and reader (DESIGN.md, "Toy World"). */
 @Command(name = "toyworld", mixinStandardHelpOptions = true,
         description = "Toy World: render captioned training images from a prior table, and read attributes back from images.",
-        subcommands = {ToyWorldCommand.Render.class, ToyWorldCommand.Read.class, CommandLine.HelpCommand.class},
+        subcommands = {ToyWorldCommand.Render.class, ToyWorldCommand.Read.class, ToyWorldCommand.Score.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  hspace toyworld render --n 1000 --priors models/toy/priors.json --seed 1 --out /tmp/toy"})
 public final class ToyWorldCommand implements Runnable {
     @CommandLine.Spec
@@ -165,6 +168,44 @@ public final class ToyWorldCommand implements Runnable {
         }
     }
 
+    /** {@code hspace toyworld score}: the quality gates on images sampled from a model. */
+    @Command(name = "score", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "Reads images generated for Toy World prompts and prints the quality gates: per-attribute "
+                    + "accuracy on fully specified prompts, and every left-out attribute's measured frequencies "
+                    + "against the prior table's. DIR/prompts.jsonl holds one {\"file\", \"prompt\"} line per "
+                    + "image (file relative to DIR). Exits 1 when a gate fails.",
+            footer = {"", "Example:", "  hspace toyworld score --priors models/toy/priors.json --samples /tmp/samples"})
+    static final class Score implements Callable<Integer> {
+        @Option(names = "--priors", required = true, description = "The prior table the model was trained on.")
+        Path priors;
+
+        @Option(names = "--samples", required = true, description = "Folder with prompts.jsonl and the images.")
+        Path samples;
+
+        @Override
+        public Integer call() throws IOException {
+            Adherence adherence = new Adherence(PriorTable.load(priors));
+            Reader reader = new Reader();
+            ObjectMapper json = new ObjectMapper();
+            List<String> lines = Files.readAllLines(samples.resolve("prompts.jsonl"), StandardCharsets.UTF_8);
+            Progress progress = new Progress("score", lines.size(), System.err);
+            for (String l : lines) {
+                JsonNode node = json.readTree(l);
+                Path f = samples.resolve(node.get("file").asText());
+                try (Mat img = opencv_imgcodecs.imread(f.toString(), opencv_imgcodecs.IMREAD_COLOR)) {
+                    if (img.empty()) {
+                        throw new IOException("could not read image " + f);
+                    }
+                    adherence.add(node.get("prompt").asText(), reader.read(img).attributes());
+                }
+                progress.step();
+            }
+            progress.done();
+            System.out.print(adherence.report());
+            return adherence.passes() ? 0 : 1;
+        }
+    }
+
     private static ObjectNode attributesJson(ObjectMapper json, Stated s) {
         ObjectNode node = json.createObjectNode();
         for (Attribute a : Attribute.values()) {
@@ -196,7 +237,9 @@ public final class ToyWorldCommand implements Runnable {
         void step() {
             count++;
             long now = System.nanoTime();
-            if (now - lastDraw > 250_000_000L || count == total) {
+            // Redraw often on a terminal, rarely into a log file.
+            long every = System.console() != null ? 250_000_000L : 10_000_000_000L;
+            if (now - lastDraw > every || count == total) {
                 lastDraw = now;
                 draw(now);
             }

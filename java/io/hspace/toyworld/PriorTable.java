@@ -235,6 +235,36 @@ public final class PriorTable {
     }
 
     /**
+     * The exact distribution of attribute {@code a} in images captioned {@code stated}: the
+     * stated value with certainty, or for a left-out attribute the marginal of the drawing
+     * process of {@link #complete} (what a model trained on this table should reproduce).
+     * Indexed by the attribute's value ordinals.
+     */
+    public double[] marginal(Stated stated, Attribute a) {
+        double[] out = new double[a.domain().size()];
+        accumulate(stated, 0, 1.0, a, out);
+        return out;
+    }
+
+    private void accumulate(Stated known, int next, double mass, Attribute a, double[] out) {
+        if (next == Attribute.values().length) {
+            out[known.get(a).ordinal()] += mass;
+            return;
+        }
+        Attribute x = Attribute.values()[next];
+        if (known.get(x) != null) {
+            accumulate(known, next + 1, mass, a, out);
+            return;
+        }
+        double[] p = distribution(x, known);
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] > 0) {
+                accumulate(known.with(x, x.domain().get(i)), next + 1, mass * p[i], a, out);
+            }
+        }
+    }
+
+    /**
      * Draws one training caption: which attributes are left out (CaptionGrammar), the stated
      * ones uniformly, then the left-out ones from this table.
      */
