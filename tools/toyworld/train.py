@@ -243,7 +243,9 @@ def encode_all(args, vae, images):
     path = args.work / "latents.safetensors"
     if path.exists():
         t, meta = load_checkpoint(path)
-        return t["mean"], t["std"], meta["scaling_factor"]
+        if meta.get("vae_steps") == args.vae_steps:
+            return t["mean"], t["std"], meta["scaling_factor"]
+        log(f"latents were encoded by a VAE of {meta.get('vae_steps')} steps, not {args.vae_steps}: re-encoding")
     means, stds = [], []
     for i in range(0, len(images), 512):
         d = vae.encode(to_tensor(images[i:i + 512])).latent_dist
@@ -257,7 +259,7 @@ def encode_all(args, vae, images):
     rec = vae.decode(mean[:256]).sample
     log(f"latents: {tuple(mean.shape)}, std {sampled.std():.4f}, scaling_factor {scaling:.5f}, "
         f"reconstruction mse {F.mse_loss(rec, x):.5f}")
-    atomic_save({"mean": mean, "std": std}, {"scaling_factor": scaling}, path)
+    atomic_save({"mean": mean, "std": std}, {"scaling_factor": scaling, "vae_steps": args.vae_steps}, path)
     return mean, std, scaling
 
 
@@ -274,6 +276,10 @@ def train_unet(args, captions, lat_mean, lat_std, scaling):
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0)
     ema_unet, ema_text = Ema(unet, 0.999), Ema(text, 0.999)
     step = 0
+    if ckpt.exists() and load_checkpoint(ckpt)[1].get("scaling_factor") != scaling:
+        # Trained on the latents of another VAE: worthless for this one.
+        log(f"{ckpt} was trained on other latents: starting the U-Net afresh")
+        ckpt.unlink()
     if ckpt.exists():
         t, meta = load_checkpoint(ckpt)
         unet.load_state_dict(unpack("unet", t))
@@ -329,7 +335,7 @@ def train_unet(args, captions, lat_mean, lat_std, scaling):
         if step % args.checkpoint_every == 0 or step == args.unet_steps:
             atomic_save({**pack("unet", unet), **pack("text", text), **{f"ema_unet.{k}": v for k, v in ema_unet.shadow.items()},
                          **{f"ema_text.{k}": v for k, v in ema_text.shadow.items()}, **pack_optimizer(opt)},
-                        {"step": step}, ckpt)
+                        {"step": step, "scaling_factor": scaling}, ckpt)
     return ema_unet.shadow, ema_text.shadow, step
 
 
