@@ -51,6 +51,8 @@ def parse_args(argv=None):
     p.add_argument("--images", type=int, default=60000, help="training images to render")
     p.add_argument("--vae-steps", type=int, default=1200)
     p.add_argument("--vae-batch", type=int, default=32)
+    p.add_argument("--decoder-steps", type=int, default=0,
+                   help="extra VAE-decoder-only steps on the cached latents (leaves latents and U-Net valid)")
     p.add_argument("--unet-steps", type=int, default=8000)
     p.add_argument("--unet-batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -263,6 +265,47 @@ def encode_all(args, vae, images):
     return mean, std, scaling
 
 
+def train_decoder(args, vae, images, lat_mean, lat_std):
+    """Sharpens the decoder alone: the encoder, hence the latents the U-Net learns, stay fixed."""
+    ckpt = args.work / "decoder.safetensors"
+    if args.decoder_steps <= 0:
+        return vae
+    decoder = torch.nn.ModuleDict({"decoder": vae.decoder, "post_quant_conv": vae.post_quant_conv})
+    opt = torch.optim.AdamW(decoder.parameters(), lr=args.lr / 2, weight_decay=0)
+    step = 0
+    if ckpt.exists():
+        t, meta = load_checkpoint(ckpt)
+        decoder.load_state_dict(unpack("model", t))
+        unpack_optimizer(opt, t)
+        step = meta["step"]
+    if step >= args.decoder_steps:
+        return vae.eval()
+    log(f"decoder: steps {step}..{args.decoder_steps}")
+    vae.train()
+    t0, running = time.time(), 0.0
+    while step < args.decoder_steps:
+        g = torch.Generator().manual_seed(args.seed * 1_000_003 + 3_333_333 + step)
+        idx = torch.randint(len(images), (args.vae_batch,), generator=g)
+        x = to_tensor(images[idx.numpy()])
+        z = lat_mean[idx] + lat_std[idx] * torch.randn(lat_mean[idx].shape, generator=g)
+        for group in opt.param_groups:
+            group["lr"] = cosine_lr(step, args.decoder_steps, args.lr / 2, warmup=50)
+        rec = vae.decode(z).sample
+        # L1 next to MSE: small stars and crosses blur into blobs under MSE alone.
+        loss = F.mse_loss(rec, x) + F.l1_loss(rec, x)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        running += loss.item()
+        if step % 50 == 0:
+            log(f"decoder step {step}/{args.decoder_steps} loss {running / 50:.5f} ({(time.time() - t0) / 50:.2f} s/step)")
+            running, t0 = 0.0, time.time()
+        if step % args.checkpoint_every == 0 or step == args.decoder_steps:
+            atomic_save({**pack("model", decoder), **pack_optimizer(opt)}, {"step": step}, ckpt)
+    return vae.eval()
+
+
 # ---------------------------------------------------------------------------------------
 # Stage 3: U-Net + text encoder
 
@@ -389,6 +432,7 @@ def main(argv=None):
     images, captions = render_data(args)
     vae = train_vae(args, images)
     mean, std, scaling = encode_all(args, vae, images)
+    vae = train_decoder(args, vae, images, mean, std)
     if args.export_only:
         t, meta = load_checkpoint(args.work / "unet.safetensors")
         unet_state, text_state, step = unpack("ema_unet", t), unpack("ema_text", t), meta["step"]

@@ -16,7 +16,9 @@ import org.bytedeco.javacpp.indexer.IntIndexer;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
+import org.bytedeco.opencv.opencv_core.Moments;
 import org.bytedeco.opencv.opencv_core.Point2f;
+import org.bytedeco.opencv.opencv_core.Rect;
 
 /**
  * Reads the four attributes back from a Toy World image (DESIGN.md): the background from the
@@ -222,7 +224,7 @@ public final class Reader {
         }
     }
 
-    /** Solidity, fill of the enclosing circle, hole share, and notch count (scaled to comparable ranges). */
+    /** Solidity, fill of the enclosing circle, fill of the bounding box, vertical centroid offset, hole share, and notch count (scaled to comparable ranges). */
     private static double[] shapeFeatures(Mat contour, double area, double holeArea) {
         double hullArea;
         try (Mat hull = new Mat()) {
@@ -234,9 +236,22 @@ public final class Reader {
             opencv_imgproc.minEnclosingCircle(contour, centre, radius);
         }
         int notches = countNotches(contour, NOTCH_DEPTH * radius[0]);
+        // Toy World objects are axis-aligned, so the fill of the upright bounding box tells a
+        // square (1.0) from a blurred cross, which rounds into a diamond (about 0.5).
+        double boxArea;
+        double centroidOffset;
+        try (Rect box = opencv_imgproc.boundingRect(contour); Moments mo = opencv_imgproc.moments(contour)) {
+            boxArea = (double) box.width() * box.height();
+            // An upright triangle's centroid sits a sixth of its height below the box centre;
+            // a diamond's (a blurred cross) sits at the centre, though both fill half the box.
+            double cy = mo.m01() / Math.max(mo.m00(), 1e-9);
+            centroidOffset = Math.abs(cy - (box.y() + box.height() / 2.0)) / Math.max(box.height(), 1);
+        }
         return new double[] {
             area / Math.max(hullArea, 1e-9),
             area / (Math.PI * radius[0] * radius[0]),
+            area / Math.max(boxArea, 1e-9),
+            2 * centroidOffset,
             2 * holeArea / Math.max(area, 1e-9),
             0.1 * notches
         };
