@@ -1,7 +1,7 @@
 """Round-trips rendered Toy World images through a model's VAE, for scoring the VAE alone.
 
 Usage: reconstruct.py --vae DIR_OR_WORK --data RENDER_DIR --out DIR
-  --vae: a diffusers folder (its vae/ is used) or a train.py --work folder (vae.safetensors).
+  --vae: a diffusers folder (its vae/ is used) or a train.py --work folder (vae.safetensors, decoder.safetensors).
   --data: output of `hspace toyworld render` (images/ + captions.jsonl).
 Writes OUT/NNNNNN.png and OUT/prompts.jsonl with each image's fully specified true caption,
 so `hspace toyworld score --samples OUT` gives the reader's accuracy on reconstructions: the
@@ -31,7 +31,10 @@ def main():
     torch.set_num_threads(2)
     if (args.vae / "vae.safetensors").exists():
         vae = train.make_vae()
-        vae.load_state_dict(train.unpack("model", train.load_checkpoint(args.vae / "vae.safetensors")[0]))
+        state = train.unpack("model", train.load_checkpoint(args.vae / "vae.safetensors")[0])
+        if (args.vae / "decoder.safetensors").exists():
+            state.update(train.unpack("model", train.load_checkpoint(args.vae / "decoder.safetensors")[0]))
+        vae.load_state_dict(state)
     else:
         vae = AutoencoderKL.from_pretrained(str(args.vae / "vae"), torch_dtype=torch.float32)
     vae.eval()

@@ -44,8 +44,12 @@ def load(args):
         return StableDiffusionPipeline.from_pretrained(str(args.model), torch_dtype=torch.float32, local_files_only=True)
     t, _ = train.load_checkpoint(args.checkpoint / "unet.safetensors")
     v, _ = train.load_checkpoint(args.checkpoint / "vae.safetensors")
+    vae_state = train.unpack("model", v)
+    if (args.checkpoint / "decoder.safetensors").exists():
+        d, _ = train.load_checkpoint(args.checkpoint / "decoder.safetensors")
+        vae_state.update(train.unpack("model", d))
     _, meta = train.load_checkpoint(args.checkpoint / "latents.safetensors")
-    return train.build_pipeline(train.unpack("model", v), train.unpack("ema_unet", t), train.unpack("ema_text", t),
+    return train.build_pipeline(vae_state, train.unpack("ema_unet", t), train.unpack("ema_text", t),
                                 meta["scaling_factor"], args.tokenizer)
 
 
