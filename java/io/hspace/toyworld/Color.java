@@ -1,0 +1,35 @@
+package io.hspace.toyworld;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The color of the object in a Toy World image. */
+public enum Color {
+    RED,
+    GREEN,
+    BLUE,
+    YELLOW,
+    PURPLE,
+    ORANGE;
+
+    /** The word this value has in captions and prior files (lower case). */
+    public String word() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The value whose caption word is {@code word}.
+     *
+     * @throws IllegalArgumentException naming the valid words when {@code word} is none of them
+     */
+    public static Color lookup(String word) {
+        for (Color v : values()) {
+            if (v.word().equals(word)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown color '" + word + "'; valid: "
+                + Arrays.stream(values()).map(Color::word).collect(Collectors.joining(", ")));
+    }
+}

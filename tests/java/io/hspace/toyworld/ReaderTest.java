@@ -1,0 +1,73 @@
+package io.hspace.toyworld;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.Test;
+
+/** The reader recovers every attribute of rendered images with random attributes and jitter. */
+class ReaderTest {
+
+    private static final int IMAGES = 2400;
+    private static final double REQUIRED = 0.98;
+
+    @Test
+    void readsRenderedImagesPerAttributeAtLeast98Percent() {
+        Renderer renderer = new Renderer();
+        Reader reader = new Reader();
+        SplittableRandom rng = new SplittableRandom(20261128L);
+        Map<Attribute, Integer> right = new EnumMap<>(Attribute.class);
+        Map<String, Integer> confusions = new java.util.TreeMap<>();
+        for (int i = 0; i < IMAGES; i++) {
+            Attributes truth = new Attributes(
+                    Shape.values()[rng.nextInt(Shape.values().length)],
+                    Color.values()[rng.nextInt(Color.values().length)],
+                    Size.values()[rng.nextInt(Size.values().length)],
+                    Background.values()[rng.nextInt(Background.values().length)]);
+            Stated read;
+            try (Mat img = renderer.render(truth, rng)) {
+                read = reader.read(img).attributes();
+            }
+            for (Attribute a : Attribute.values()) {
+                if (truth.get(a) == read.get(a)) {
+                    right.merge(a, 1, Integer::sum);
+                } else {
+                    confusions.merge(a.word() + " " + truth.get(a) + "->" + read.get(a), 1, Integer::sum);
+                }
+            }
+        }
+        for (Attribute a : Attribute.values()) {
+            System.out.printf("reader accuracy %-10s %.4f (%d/%d)%n", a.word(),
+                    right.getOrDefault(a, 0) / (double) IMAGES, right.getOrDefault(a, 0), IMAGES);
+        }
+        System.out.println("reader confusions: " + confusions);
+        for (Attribute a : Attribute.values()) {
+            double accuracy = right.getOrDefault(a, 0) / (double) IMAGES;
+            assertTrue(accuracy >= REQUIRED, a.word() + " accuracy " + accuracy + " < " + REQUIRED);
+        }
+    }
+
+    @Test
+    void captionOfAReadingFollowsTheGrammar() {
+        Attributes truth = new Attributes(Shape.STAR, Color.YELLOW, Size.LARGE, Background.BLACK);
+        try (Mat img = new Renderer().renderExact(truth)) {
+            Reading r = new Reader().read(img);
+            assertEquals("a large yellow star on a black background", r.caption());
+            assertEquals(truth, CaptionGrammar.parse(r.caption()).complete());
+        }
+    }
+
+    @Test
+    void blankImageReadsOnlyTheBackground() {
+        try (Mat img = new Mat(32, 32, org.bytedeco.opencv.global.opencv_core.CV_8UC3,
+                new org.bytedeco.opencv.opencv_core.Scalar(128, 128, 128, 0))) {
+            Reading r = new Reader().read(img);
+            assertEquals(Background.GRAY, r.attributes().background());
+            assertEquals(java.util.Set.of(Attribute.SHAPE, Attribute.COLOR, Attribute.SIZE), r.attributes().leftOut());
+        }
+    }
+}
