@@ -9,6 +9,7 @@ final class ProgressBar {
     private final String label;
     private final long total;
     private final long start = System.nanoTime();
+    private long lastDraw;
 
     ProgressBar(String label, long total) {
         this(System.err, label, total);
@@ -20,9 +21,15 @@ final class ProgressBar {
         this.total = total;
     }
 
-    /** Redraws the bar at {@code done} of the total. */
+    /** Redraws the bar at {@code done} of the total (often on a terminal, rarely into a log file). */
     void update(long done) {
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long now = System.nanoTime();
+        long every = System.console() != null ? 250_000_000L : 10_000_000_000L;
+        if (done < total && now - lastDraw < every) {
+            return;
+        }
+        lastDraw = now;
+        double seconds = (now - start) / 1e9;
         double rate = seconds > 0 ? done / seconds : 0;
         int width = 30;
         int filled = total == 0 ? width : (int) (width * done / total);

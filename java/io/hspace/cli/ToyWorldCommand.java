@@ -84,7 +84,7 @@ public final class ToyWorldCommand implements Runnable {
             Renderer renderer = new Renderer();
             SplittableRandom rng = new SplittableRandom(seed);
             ObjectMapper json = new ObjectMapper();
-            Progress progress = new Progress("render", n, System.err);
+            ProgressBar progress = new ProgressBar("render", n);
             try (BufferedWriter w = Files.newBufferedWriter(out.resolve("captions.jsonl"), StandardCharsets.UTF_8)) {
                 for (int i = 0; i < n; i++) {
                     LabeledCaption c = table.drawCaption(rng);
@@ -106,10 +106,9 @@ public final class ToyWorldCommand implements Runnable {
                     }
                     w.write(json.writeValueAsString(line));
                     w.newLine();
-                    progress.step();
+                    progress.update(i + 1);
                 }
             }
-            progress.done();
             System.out.printf("wrote %d images and captions.jsonl to %s%n", n, out);
             return 0;
         }
@@ -144,7 +143,8 @@ public final class ToyWorldCommand implements Runnable {
             }
             Reader reader = new Reader();
             ObjectMapper json = new ObjectMapper();
-            Progress progress = new Progress("read", files.size(), System.err);
+            ProgressBar progress = new ProgressBar("read", files.size());
+            long progressDone = 0;
             try (PrintStream o = out == null ? null : new PrintStream(Files.newOutputStream(out), false, StandardCharsets.UTF_8)) {
                 PrintStream target = o == null ? System.out : o;
                 for (Path f : files) {
@@ -160,10 +160,9 @@ public final class ToyWorldCommand implements Runnable {
                     line.put("caption", r.caption());
                     line.set("attributes", attributesJson(json, r.attributes()));
                     target.println(json.writeValueAsString(line));
-                    progress.step();
+                    progress.update(++progressDone);
                 }
             }
-            progress.done();
             return 0;
         }
     }
@@ -188,7 +187,8 @@ public final class ToyWorldCommand implements Runnable {
             Reader reader = new Reader();
             ObjectMapper json = new ObjectMapper();
             List<String> lines = Files.readAllLines(samples.resolve("prompts.jsonl"), StandardCharsets.UTF_8);
-            Progress progress = new Progress("score", lines.size(), System.err);
+            ProgressBar progress = new ProgressBar("score", lines.size());
+            long progressDone = 0;
             for (String l : lines) {
                 JsonNode node = json.readTree(l);
                 Path f = samples.resolve(node.get("file").asText());
@@ -198,9 +198,8 @@ public final class ToyWorldCommand implements Runnable {
                     }
                     adherence.add(node.get("prompt").asText(), reader.read(img).attributes());
                 }
-                progress.step();
+                progress.update(++progressDone);
             }
-            progress.done();
             System.out.print(adherence.report());
             return adherence.passes() ? 0 : 1;
         }
@@ -217,48 +216,5 @@ public final class ToyWorldCommand implements Runnable {
             }
         }
         return node;
-    }
-
-    /** A one-line progress bar with rate and ETA on a terminal stream, redrawn at most 4 times a second. */
-    static final class Progress {
-        private final String label;
-        private final long total;
-        private final PrintStream stream;
-        private final long start = System.nanoTime();
-        private long count;
-        private long lastDraw;
-
-        Progress(String label, long total, PrintStream stream) {
-            this.label = label;
-            this.total = total;
-            this.stream = stream;
-        }
-
-        void step() {
-            count++;
-            long now = System.nanoTime();
-            // Redraw often on a terminal, rarely into a log file.
-            long every = System.console() != null ? 250_000_000L : 10_000_000_000L;
-            if (now - lastDraw > every || count == total) {
-                lastDraw = now;
-                draw(now);
-            }
-        }
-
-        void done() {
-            draw(System.nanoTime());
-            stream.println();
-        }
-
-        private void draw(long now) {
-            double seconds = Math.max((now - start) / 1e9, 1e-9);
-            double rate = count / seconds;
-            int width = 30;
-            int filled = total == 0 ? width : (int) (width * count / total);
-            long eta = rate > 0 ? Math.round((total - count) / rate) : 0;
-            stream.printf("\r%s [%s%s] %d/%d %.0f/s ETA %ds ", label, "#".repeat(filled), " ".repeat(width - filled),
-                    count, total, rate, eta);
-            stream.flush();
-        }
     }
 }
