@@ -17,6 +17,12 @@ if(HSPACE_CUDA AND HSPACE_TORCH_HAS_CUDA)
       list(GET _hspace_pip_nvcc 0 CMAKE_CUDA_COMPILER)
     endif()
   endif()
+  # Ampere, Ada and Hopper unless the caller names its own (e.g. -DCMAKE_CUDA_ARCHITECTURES=native).
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES 80 86 89 90)
+  endif()
+  # The kernels share the CUDA runtime the process loads (LibTorch's) rather than a static copy.
+  set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
   include(CheckLanguage)
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)

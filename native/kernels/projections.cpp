@@ -2,6 +2,13 @@
 
 #include <stdexcept>
 
+#ifdef HSPACE_WITH_CUDA
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include "kernels/projections_cuda.h"
+#endif
+
 namespace hspace::kernels {
 namespace {
 
@@ -41,12 +48,47 @@ SimilarityOutput similarity_reference(const torch::Tensor& a, const torch::Tenso
   return out;
 }
 
+#ifdef HSPACE_WITH_CUDA
+SimilarityOutput similarity_cuda(const torch::Tensor& a, const torch::Tensor& b, Similarity kind, int64_t top_k) {
+  check(a, b, top_k);
+  if (!a.is_cuda()) throw std::runtime_error("similarity_cuda: inputs must be on a CUDA device");
+  // Both operands in one element type the kernel reads; anything else is computed in fp32.
+  auto type = a.scalar_type() == b.scalar_type() ? a.scalar_type() : torch::kFloat32;
+  if (type != torch::kFloat32 && type != torch::kFloat16 && type != torch::kBFloat16) type = torch::kFloat32;
+  auto ac = a.to(type).contiguous();
+  auto bc = b.to(type).contiguous();
+  const int64_t n = ac.size(0), m = bc.size(0), d = ac.size(1);
+  const c10::cuda::CUDAGuard guard(ac.device());
+  void* stream = c10::cuda::getCurrentCUDAStream(ac.device().index()).stream();
+  auto f32 = ac.options().dtype(torch::kFloat32);
+  auto inverse_norms_a = torch::empty({n}, f32);
+  auto inverse_norms_b = torch::empty({m}, f32);
+  SimilarityOutput out;
+  out.scores = torch::empty({n, m}, f32);
+  const auto element = type == torch::kFloat16    ? cuda::ElementType::Float16
+                       : type == torch::kBFloat16 ? cuda::ElementType::BFloat16
+                                                  : cuda::ElementType::Float32;
+  cuda::similarity_scores(ac.data_ptr(), bc.data_ptr(), element, n, m, d, static_cast<int>(kind),
+                          inverse_norms_a.data_ptr<float>(), inverse_norms_b.data_ptr<float>(),
+                          out.scores.data_ptr<float>(), stream);
+  if (top_k > cuda::kMaxTopK) {
+    // The fused top-k rescans a row per rank; for large k a sort-based top-k is faster.
+    auto top = out.scores.topk(top_k, /*dim=*/1);
+    out.topk_values = std::get<0>(top);
+    out.topk_indices = std::get<1>(top);
+  } else if (top_k > 0) {
+    out.topk_values = torch::empty({n, top_k}, f32);
+    out.topk_indices = torch::empty({n, top_k}, ac.options().dtype(torch::kInt64));
+    cuda::row_top_k(out.scores.data_ptr<float>(), n, m, top_k, out.topk_values.data_ptr<float>(),
+                    out.topk_indices.data_ptr<int64_t>(), stream);
+  }
+  return out;
+}
+#endif
+
 SimilarityOutput similarity(const torch::Tensor& a, const torch::Tensor& b, Similarity kind, int64_t top_k) {
 #ifdef HSPACE_WITH_CUDA
-  if (a.is_cuda()) {
-    check(a, b, top_k);
-    return similarity_cuda(a, b, kind, top_k);
-  }
+  if (a.is_cuda()) return similarity_cuda(a, b, kind, top_k);
 #endif
   return similarity_reference(a, b, kind, top_k);
 }

@@ -7,7 +7,8 @@
 //
 // JOB.json: {"prompt_ids": [[...], ...], "negative_ids": [...], "seeds": [...], "steps": K,
 //            "guidance": G, "width": W, "height": H, "capture_steps": [...], "batch_size": B,
-//            "scheduler": "" | "ddim" | "euler" | "lcm", "pooling": "none" | "spatial-mean"}
+//            "scheduler": "" | "ddim" | "euler" | "lcm", "pooling": "none" | "spatial-mean",
+//            "images": false}
 // Prints one JSON line: items, seconds (best of --repeat after one warm-up), items_per_s.
 #include <chrono>
 #include <cstdio>
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
     if (const auto* p = job.find("pooling")) {
       request.pooling = p->as_string("pooling") == "spatial-mean" ? HS_POOL_SPATIAL_MEAN : HS_POOL_NONE;
     }
+    if (const auto* i = job.find("images")) request.want_images = i->as_bool("images") ? 1 : 0;
     request.capture_steps = capture.data();
     request.num_capture_steps = static_cast<int32_t>(capture.size());
 

@@ -222,7 +222,7 @@ class StudyTest {
     @Test
     void unknownSchedulerListsValidNames() throws IOException {
         StudyException e = fails(FULL.replace("scheduler: ddim", "scheduler: pndm"));
-        assertTrue(e.getMessage().contains("unknown scheduler 'pndm'; valid: ddim, euler, lcm"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown scheduler 'pndm'; valid: model, ddim, euler, lcm"), e.getMessage());
     }
 
     @Test
