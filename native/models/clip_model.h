@@ -50,6 +50,8 @@ class CLIPModelImpl : public torch::nn::Module {
   /// exp(logit_scale), the temperature CLIPModel multiplies cosines by.
   double logit_scale() const;
   const CLIPConfig& config() const { return config_; }
+  CLIPTextModel& text() { return text_; }        // CLIPTextModelWithProjection on the same weights
+  CLIPVisionModel& vision() { return vision_; }  // CLIPVisionModelWithProjection likewise
 
   /// Keys a checkpoint may lack: the towers' position_ids buffers.
   static std::vector<std::string> optional_keys();

@@ -62,7 +62,7 @@ CONFIGS = {
     ),
 }
 PROMPTS = ["a photo of a cat", "a photo of a red car", "two dogs playing in the snow, high resolution"]
-TAGGER = dict(template="a photo of a {}", words=["cat", "dog", "car", "tree", "house", "person", "flower"])
+TAGGER = dict(template="a photo of a {word}", words=["cat", "dog", "car", "tree", "house", "person", "flower"])
 
 
 def synthetic_image(seed: int, width: int, height: int, mode: str = "RGB") -> Image.Image:
@@ -148,7 +148,7 @@ def main() -> None:
         save_tensors(folder / "golden.safetensors", tensors)
 
         # The tagger's reference: every word in the template, every PNG, all in transformers.
-        prompts = [TAGGER["template"].format(w) for w in TAGGER["words"]]
+        prompts = [TAGGER["template"].replace("{word}", w) for w in TAGGER["words"]]
         tag_ids = tokenizer(prompts, padding="max_length", max_length=LENGTH, truncation=True,
                             return_tensors="pt").input_ids
         images = [Image.open(f) for f in files]
