@@ -37,11 +37,13 @@ public final class ClipModel implements AutoCloseable {
     }
 
     private final Path dir;
+    private final int device;
     private final JsonNode description;
     private HspaceNative.hs_clip handle;
 
-    private ClipModel(Path dir, HspaceNative.hs_clip handle) {
+    private ClipModel(Path dir, int device, HspaceNative.hs_clip handle) {
         this.dir = dir;
+        this.device = device;
         this.handle = handle;
         try {
             this.description = new ObjectMapper().readTree(HspaceNative.hs_clip_describe(handle).getString(StandardCharsets.UTF_8));
@@ -62,7 +64,7 @@ public final class ClipModel implements AutoCloseable {
         try (BytePointer path = new BytePointer(dir.toString(), StandardCharsets.UTF_8)) {
             HspaceNative.hs_engine_params_init(params);
             params.device(options.device()).dtype(options.dtype().code).num_threads(options.threads());
-            return new ClipModel(dir, HspaceNative.hs_clip_create(path, params));
+            return new ClipModel(dir, options.device(), HspaceNative.hs_clip_create(path, params));
         } catch (EngineException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -75,6 +77,11 @@ public final class ClipModel implements AutoCloseable {
     /** The folder this model was opened from. */
     public Path dir() {
         return dir;
+    }
+
+    /** Where the model runs: -1 for the CPU, else the CUDA device index. */
+    public int device() {
+        return device;
     }
 
     /** The engine's description: tower summaries, projection_dim, image_size, logit_scale, device, ... */
