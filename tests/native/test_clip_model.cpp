@@ -3,6 +3,8 @@
 // tools/golden/gen_clip.py), the config parsing, and each bad input.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -188,9 +190,10 @@ TEST(CLIPImageProcessor, ResizeKeepsConstantImagesAndSkipsUnchangedAxes) {
 
 TEST(CLIPImageProcessor, ResizedSizeFollowsTheShortestSide) {
   models::CLIPImageProcessor processor(CLIPImageProcessorConfig{});
-  EXPECT_EQ(processor.resized_size(300, 400), std::make_pair<int64_t, int64_t>(224, 298));  // int(224 * 400 / 300)
-  EXPECT_EQ(processor.resized_size(520, 470), std::make_pair<int64_t, int64_t>(247, 224));
-  EXPECT_EQ(processor.resized_size(57, 131), std::make_pair<int64_t, int64_t>(224, 514));
+  using Size = std::pair<int64_t, int64_t>;
+  EXPECT_EQ(processor.resized_size(300, 400), Size(224, 298));  // int(224 * 400 / 300)
+  EXPECT_EQ(processor.resized_size(520, 470), Size(247, 224));
+  EXPECT_EQ(processor.resized_size(57, 131), Size(224, 514));
 }
 
 // ---- config ------------------------------------------------------------------------------------
