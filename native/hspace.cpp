@@ -164,7 +164,8 @@ hs_clip* hs_clip_create(const char* clip_dir, const hs_engine_params* params) {
 void hs_clip_destroy(hs_clip* clip) { delete clip; }
 
 const char* hs_clip_describe(hs_clip* clip) {
-  clip->description = checked(clip).describe_json();
+  auto description = checked(clip).describe_json();
+  clip->description = std::move(description);
   return clip->description.c_str();
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "golden.h"
+#include "hspace.h"
 #include "io/json.h"
 #include "io/safetensors.h"
 #include "io_fixtures.h"
@@ -371,6 +372,62 @@ TEST(CLIPModelInput, TokenIdOutsideVocabularyFails) {
   ids[0][3] = 49406;  // a real-vocabulary id, outside this 1000-id tower
   auto message = error_of([&] { clip.encode_text(ids); });
   EXPECT_NE(message.find("outside the vocabulary"), std::string::npos) << message;
+}
+
+// ---- the C API -----------------------------------------------------------------------------
+
+// hs_result's "name" tensor as a LibTorch tensor (a copy), then the result freed.
+torch::Tensor result_tensor(hs_result* result, const std::string& name) {
+  torch::Tensor out;
+  for (int32_t i = 0; i < hs_result_count(result); ++i) {
+    if (name != hs_result_name(result, i)) continue;
+    std::vector<int64_t> shape;
+    for (int32_t a = 0; a < hs_result_ndim(result, i); ++a) shape.push_back(hs_result_dim(result, i, a));
+    out = torch::from_blob(const_cast<float*>(hs_result_data(result, i)), shape, torch::kFloat32).clone();
+  }
+  hs_result_destroy(result);
+  if (!out.defined()) ADD_FAILURE() << "result has no tensor " << name;
+  return out;
+}
+
+TEST(CLIPApi, EncodesConcatenatedImagesAndTextLikeTransformers) {
+  const auto dir = (clip_dir() / "vit_l14").string();
+  hs_clip* clip = hs_clip_create(dir.c_str(), nullptr);
+  auto processed = processor_golden();
+  auto golden = testing::golden_file(clip_dir() / "vit_l14" / "golden.safetensors");
+  std::vector<uint8_t> pixels;
+  std::vector<int32_t> heights, widths;
+  for (const auto& image : golden_images(*processed)) {
+    auto bytes = image.contiguous();
+    pixels.insert(pixels.end(), bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
+    heights.push_back(static_cast<int32_t>(image.size(0)));
+    widths.push_back(static_cast<int32_t>(image.size(1)));
+  }
+  auto images = result_tensor(
+      hs_clip_encode_images(clip, pixels.data(), heights.data(), widths.data(), static_cast<int32_t>(heights.size())),
+      "image_embeds");
+  EXPECT_LE(max_relative_error(images, golden->tensor("image_embeds")), kTolerance);
+  auto ids = golden->tensor("input_ids").contiguous();
+  auto text = result_tensor(hs_clip_encode_text(clip, ids.data_ptr<int64_t>(), ids.size(0), ids.size(1)), "text_embeds");
+  EXPECT_LE(max_relative_error(text, golden->tensor("text_embeds")), kTolerance);
+  std::string description = hs_clip_describe(clip);
+  EXPECT_NE(description.find("\"logit_scale\":"), std::string::npos) << description;
+  hs_clip_destroy(clip);
+}
+
+TEST(CLIPApi, ZeroSizedImageFailsNamingIt) {
+  const auto dir = (clip_dir() / "vit_b32").string();
+  hs_clip* clip = hs_clip_create(dir.c_str(), nullptr);
+  std::vector<uint8_t> pixels(10 * 10 * 3, 0);
+  std::vector<int32_t> heights{10, 0}, widths{10, 10};
+  auto message = error_of([&] { hs_clip_encode_images(clip, pixels.data(), heights.data(), widths.data(), 2); });
+  EXPECT_NE(message.find("image 1 has size 0 x 10"), std::string::npos) << message;
+  hs_clip_destroy(clip);
+}
+
+TEST(CLIPApi, NullHandleFails) {
+  auto message = error_of([&] { hs_clip_describe(nullptr); });
+  EXPECT_NE(message.find("closed"), std::string::npos) << message;
 }
 
 }  // namespace
