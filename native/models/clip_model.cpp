@@ -43,15 +43,6 @@ io::Json tower_fields(const io::Json& config, const std::string& what, bool drop
   return io::Json::make_object(std::move(kept));
 }
 
-std::string dtype_name(torch::Dtype dtype) {
-  switch (dtype) {
-    case torch::kFloat32: return "fp32";
-    case torch::kFloat16: return "fp16";
-    case torch::kBFloat16: return "bf16";
-    default: return c10::toString(dtype);
-  }
-}
-
 }  // namespace
 
 CLIPConfig CLIPConfig::from_json(const io::Json& json, const std::string& source) {
@@ -196,7 +187,7 @@ std::string CLIPFolder::describe_json() const {
                                {"logit_scale", Json::make_number(model->logit_scale(), false, 0)},
                                {"parameters", integer(parameter_count)},
                                {"device", Json::make_string(weight.device().str())},
-                               {"dtype", Json::make_string(dtype_name(weight.scalar_type()))},
+                               {"dtype", Json::make_string(c10::toString(weight.scalar_type()))},  // "Float", "Half", ...
                            })
       .dump();
 }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -273,7 +274,7 @@ public final class ClipTagger implements Captioner {
         List<float[]> parts = new ArrayList<>();
         long dim = 0;
         for (int start = 0; start < ids.length; start += TEXT_BATCH) {
-            int[][] chunk = java.util.Arrays.copyOfRange(ids, start, Math.min(ids.length, start + TEXT_BATCH));
+            int[][] chunk = Arrays.copyOfRange(ids, start, Math.min(ids.length, start + TEXT_BATCH));
             FloatTensor t = model.encodeText(chunk);
             dim = t.dim(1);
             parts.add(t.data());
