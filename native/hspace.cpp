@@ -12,6 +12,7 @@
 #include "engine/extract.h"
 #include "engine/pipeline.h"
 #include "kernels/projections.h"
+#include "models/clip_model.h"
 
 struct hs_engine {
   std::unique_ptr<hspace::engine::Pipeline> pipeline;
@@ -129,6 +130,78 @@ hs_result* hs_encode_text(hs_engine* engine, int32_t encoder, const int64_t* tok
   result->add("pooler_output", out.pooler_output);
   if (out.text_embeds.defined()) result->add("text_embeds", out.text_embeds);
   if (out.hidden_states.defined()) result->add("hidden_states", out.hidden_states);
+  return result.release();
+}
+
+// ---- CLIP ---------------------------------------------------------------------------------------
+
+struct hs_clip {
+  std::unique_ptr<hspace::models::CLIPFolder> folder;
+  std::string description;
+};
+
+namespace {
+
+hspace::models::CLIPFolder& checked(hs_clip* clip) {
+  if (!clip || !clip->folder) throw std::runtime_error("CLIP model is closed");
+  return *clip->folder;
+}
+
+}  // namespace
+
+hs_clip* hs_clip_create(const char* clip_dir, const hs_engine_params* params) {
+  if (!clip_dir) throw std::runtime_error("clip_dir is null");
+  hs_engine_params defaults;
+  hs_engine_params_init(&defaults);
+  auto options = to_options(params ? *params : defaults);
+  torch::NoGradGuard no_grad;
+  auto clip = std::make_unique<hs_clip>();
+  clip->folder = std::make_unique<hspace::models::CLIPFolder>(
+      hspace::models::CLIPFolder::open(clip_dir, options.device, options.dtype));
+  return clip.release();
+}
+
+void hs_clip_destroy(hs_clip* clip) { delete clip; }
+
+const char* hs_clip_describe(hs_clip* clip) {
+  auto description = checked(clip).describe_json();
+  clip->description = std::move(description);
+  return clip->description.c_str();
+}
+
+hs_result* hs_clip_encode_images(hs_clip* clip, const uint8_t* pixels, const int32_t* heights, const int32_t* widths,
+                                 int32_t count) {
+  auto& folder = checked(clip);
+  if (!pixels || !heights || !widths || count <= 0) {
+    throw std::runtime_error("clip encode_images: need pixels, heights and widths of at least one image (got " +
+                             std::to_string(count) + ")");
+  }
+  std::vector<torch::Tensor> images;
+  images.reserve(count);
+  int64_t offset = 0;
+  for (int32_t i = 0; i < count; ++i) {
+    if (heights[i] <= 0 || widths[i] <= 0) {
+      throw std::runtime_error("clip encode_images: image " + std::to_string(i) + " has size " +
+                               std::to_string(heights[i]) + " x " + std::to_string(widths[i]));
+    }
+    // A view of the caller's buffer: preprocessing reads it before this call returns.
+    images.push_back(torch::from_blob(const_cast<uint8_t*>(pixels) + offset, {heights[i], widths[i], 3}, torch::kUInt8));
+    offset += static_cast<int64_t>(heights[i]) * widths[i] * 3;
+  }
+  auto result = std::make_unique<hs_result>();
+  result->add("image_embeds", folder.encode_images(images));
+  return result.release();
+}
+
+hs_result* hs_clip_encode_text(hs_clip* clip, const int64_t* token_ids, int64_t batch, int64_t length) {
+  auto& folder = checked(clip);
+  if (!token_ids || batch <= 0 || length <= 0) {
+    throw std::runtime_error("clip encode_text: token ids must be a non-empty [batch, length] array (got " +
+                             std::to_string(batch) + " x " + std::to_string(length) + ")");
+  }
+  auto ids = torch::from_blob(const_cast<int64_t*>(token_ids), {batch, length}, torch::kInt64);
+  auto result = std::make_unique<hs_result>();
+  result->add("text_embeds", folder.encode_text(ids));
   return result.release();
 }
 

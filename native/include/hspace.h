@@ -57,6 +57,34 @@ const char* hs_engine_describe(hs_engine* engine);
 hs_result* hs_encode_text(hs_engine* engine, int32_t encoder, const int64_t* token_ids,
                           int64_t batch, int64_t length, int32_t hidden_layer);
 
+// ---- CLIP: a transformers CLIP folder (both towers) for zero-shot image tagging -------------
+
+/// An opened CLIP model (config.json with text_config and vision_config, model.safetensors,
+/// preprocessor_config.json), separate from any hs_engine.
+struct hs_clip;
+
+/// Opens a CLIP folder on the device and in the dtype of `params` (null: CPU, fp32).
+/// Throws naming the file and field or tensor when the folder is incomplete or unsupported.
+hs_clip* hs_clip_create(const char* clip_dir, const hs_engine_params* params);
+
+void hs_clip_destroy(hs_clip* clip);
+
+/// JSON: path, tower summaries, projection_dim, image_size, context_length, vocab_size,
+/// logit_scale (exp applied: the factor CLIP multiplies cosines by), parameters, device, dtype.
+/// Owned by the handle.
+const char* hs_clip_describe(hs_clip* clip);
+
+/// Preprocesses `count` RGB images as transformers' CLIPImageProcessor does (bicubic resize of
+/// the shortest side, center crop, normalise) and encodes them. `pixels` holds the images one
+/// after another, each row-major [heights[i], widths[i], 3] uint8.
+/// Result: "image_embeds" [count, P], L2-normalised.
+hs_result* hs_clip_encode_images(hs_clip* clip, const uint8_t* pixels, const int32_t* heights,
+                                 const int32_t* widths, int32_t count);
+
+/// Encodes token ids [batch, length] (from the folder's CLIP tokenizer, padded).
+/// Result: "text_embeds" [batch, P], L2-normalised.
+hs_result* hs_clip_encode_text(hs_clip* clip, const int64_t* token_ids, int64_t batch, int64_t length);
+
 enum hs_scheduler : int32_t {
   HS_SCHEDULER_MODEL = 0,  // the scheduler in the model folder
   HS_SCHEDULER_DDIM = 1,

@@ -1,5 +1,5 @@
-// ref: transformers/models/clip/modeling_clip.py (CLIPTextEmbeddings, CLIPAttention, CLIPMLP,
-// CLIPEncoderLayer, CLIPEncoder, CLIPTextTransformer, CLIPTextModel, CLIPTextModelWithProjection)
+// ref: transformers/models/clip/modeling_clip.py (CLIPTextEmbeddings, CLIPTextTransformer,
+// CLIPTextModel, CLIPTextModelWithProjection); the encoder stack is models/clip_encoder.
 #include "models/clip_text.h"
 
 #include <sstream>
@@ -7,6 +7,7 @@
 
 #include "io/config.h"
 #include "io/state_dict.h"
+#include "models/clip_encoder.h"
 
 namespace hspace::models {
 
@@ -15,7 +16,19 @@ namespace {
 // transformers pools at the argmax of the ids when a config still has this eos_token_id
 // (written before transformers PR #24773): CLIP's EOS is the highest id of its vocabulary.
 constexpr int64_t kLegacyEosTokenId = 2;
-constexpr double kQuickGeluScale = 1.702;
+constexpr int64_t kDefaultEosTokenId = 49407;
+
+CLIPEncoderConfig encoder_config(const CLIPTextConfig& c) {
+  CLIPEncoderConfig e;
+  e.hidden_size = c.hidden_size;
+  e.intermediate_size = c.intermediate_size;
+  e.num_hidden_layers = c.num_hidden_layers;
+  e.num_attention_heads = c.num_attention_heads;
+  e.layer_norm_eps = c.layer_norm_eps;
+  e.hidden_act = c.hidden_act;
+  e.causal = true;  // CLIP's text tower attends to earlier tokens only
+  return e;
+}
 
 }  // namespace
 
@@ -29,17 +42,19 @@ CLIPTextConfig CLIPTextConfig::from_json(const io::Json& json, const std::string
   CLIPTextConfig c;
   c.with_projection = class_name == "CLIPTextModelWithProjection";
   c.vocab_size = reader.get_int("vocab_size");
-  c.hidden_size = reader.get_int("hidden_size");
-  c.intermediate_size = reader.get_int("intermediate_size");
-  c.num_hidden_layers = reader.get_int("num_hidden_layers");
-  c.num_attention_heads = reader.get_int("num_attention_heads");
+  const auto encoder = CLIPEncoderConfig::read(reader, /*causal=*/true);
+  c.hidden_size = encoder.hidden_size;
+  c.intermediate_size = encoder.intermediate_size;
+  c.num_hidden_layers = encoder.num_hidden_layers;
+  c.num_attention_heads = encoder.num_attention_heads;
+  c.layer_norm_eps = encoder.layer_norm_eps;
+  c.hidden_act = encoder.hidden_act;
   c.max_position_embeddings = reader.get_int("max_position_embeddings");
   // Every CLIPTextModel config carries projection_dim; only the projection model uses it.
   c.projection_dim = c.with_projection ? reader.get_int("projection_dim") : reader.get_int("projection_dim", 0);
-  // Fallbacks are transformers' CLIPTextConfig defaults, which it applies to an absent field too.
-  c.eos_token_id = reader.get_int("eos_token_id", kLegacyEosTokenId);
-  c.layer_norm_eps = reader.get_double("layer_norm_eps", 1e-5);
-  c.hidden_act = reader.get_choice("hidden_act", {"quick_gelu", "gelu"}, "quick_gelu");
+  // Fallback: transformers' CLIPTextConfig default (the real EOS id), which it applies to an
+  // absent field too; CLIPModel configs leave it out of text_config when it is the default.
+  c.eos_token_id = reader.get_int("eos_token_id", kDefaultEosTokenId);
   reader.ignore({"architectures", "model_type", "torch_dtype", "dtype", "transformers_version", "dropout",
                  "attention_dropout", "initializer_range", "initializer_factor", "bos_token_id", "pad_token_id"});
   reader.finish();
@@ -48,17 +63,8 @@ CLIPTextConfig CLIPTextConfig::from_json(const io::Json& json, const std::string
     if (value <= 0) throw std::runtime_error(reader.where(key) + " must be positive (got " + std::to_string(value) + ")");
   };
   positive("vocab_size", c.vocab_size);
-  positive("hidden_size", c.hidden_size);
-  positive("intermediate_size", c.intermediate_size);
-  positive("num_hidden_layers", c.num_hidden_layers);
-  positive("num_attention_heads", c.num_attention_heads);
   positive("max_position_embeddings", c.max_position_embeddings);
   if (c.with_projection) positive("projection_dim", c.projection_dim);
-  if (c.hidden_size % c.num_attention_heads != 0) {
-    throw std::runtime_error(reader.where("num_attention_heads") + " (" + std::to_string(c.num_attention_heads) +
-                             ") does not divide hidden_size (" + std::to_string(c.hidden_size) + ")");
-  }
-  if (!(c.layer_norm_eps > 0)) throw std::runtime_error(reader.where("layer_norm_eps") + " must be positive");
   return c;
 }
 
@@ -99,106 +105,11 @@ class CLIPTextEmbeddingsImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CLIPTextEmbeddings);
 
-class CLIPAttentionImpl : public torch::nn::Module {
- public:
-  explicit CLIPAttentionImpl(const CLIPTextConfig& c) : num_heads_(c.num_attention_heads) {
-    k_proj_ = register_module("k_proj", torch::nn::Linear(c.hidden_size, c.hidden_size));
-    v_proj_ = register_module("v_proj", torch::nn::Linear(c.hidden_size, c.hidden_size));
-    q_proj_ = register_module("q_proj", torch::nn::Linear(c.hidden_size, c.hidden_size));
-    out_proj_ = register_module("out_proj", torch::nn::Linear(c.hidden_size, c.hidden_size));
-  }
-
-  torch::Tensor forward(const torch::Tensor& x) {
-    const int64_t batch = x.size(0), length = x.size(1), width = x.size(2);
-    auto heads = [&](const torch::Tensor& t) {
-      return t.view({batch, length, num_heads_, width / num_heads_}).transpose(1, 2);  // [B, H, L, D/H]
-    };
-    auto q = heads(q_proj_(x));
-    auto k = heads(k_proj_(x));
-    auto v = heads(v_proj_(x));
-    // CLIP's text tower is causal; the default scale is head_dim^-0.5 as in CLIPAttention.
-    auto o = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0,
-                                              /*is_causal=*/true);  // [B, H, L, D/H]
-    o = o.transpose(1, 2).reshape({batch, length, width});          // [B, L, D]
-    return out_proj_(o);                                            // [B, L, D]
-  }
-
- private:
-  int64_t num_heads_;
-  torch::nn::Linear k_proj_{nullptr}, v_proj_{nullptr}, q_proj_{nullptr}, out_proj_{nullptr};
-};
-TORCH_MODULE(CLIPAttention);
-
-class CLIPMLPImpl : public torch::nn::Module {
- public:
-  explicit CLIPMLPImpl(const CLIPTextConfig& c) : quick_gelu_(c.hidden_act == "quick_gelu") {
-    fc1_ = register_module("fc1", torch::nn::Linear(c.hidden_size, c.intermediate_size));
-    fc2_ = register_module("fc2", torch::nn::Linear(c.intermediate_size, c.hidden_size));
-  }
-
-  torch::Tensor forward(const torch::Tensor& x) {
-    auto h = fc1_(x);                                                           // [B, L, I]
-    h = quick_gelu_ ? h * torch::sigmoid(kQuickGeluScale * h) : torch::gelu(h);  // exact (erf) gelu
-    return fc2_(h);                                                             // [B, L, D]
-  }
-
- private:
-  bool quick_gelu_;
-  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
-};
-TORCH_MODULE(CLIPMLP);
-
-class CLIPEncoderLayerImpl : public torch::nn::Module {
- public:
-  explicit CLIPEncoderLayerImpl(const CLIPTextConfig& c) {
-    auto norm = torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps);
-    self_attn_ = register_module("self_attn", CLIPAttention(c));
-    layer_norm1_ = register_module("layer_norm1", torch::nn::LayerNorm(norm));
-    mlp_ = register_module("mlp", CLIPMLP(c));
-    layer_norm2_ = register_module("layer_norm2", torch::nn::LayerNorm(norm));
-  }
-
-  torch::Tensor forward(torch::Tensor x) {
-    x = x + self_attn_(layer_norm1_(x));  // [B, L, D]
-    return x + mlp_(layer_norm2_(x));     // [B, L, D]
-  }
-
- private:
-  CLIPAttention self_attn_{nullptr};
-  torch::nn::LayerNorm layer_norm1_{nullptr};
-  CLIPMLP mlp_{nullptr};
-  torch::nn::LayerNorm layer_norm2_{nullptr};
-};
-TORCH_MODULE(CLIPEncoderLayer);
-
-class CLIPEncoderImpl : public torch::nn::Module {
- public:
-  explicit CLIPEncoderImpl(const CLIPTextConfig& c) {
-    layers_ = register_module("layers", torch::nn::ModuleList());
-    for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers_->push_back(CLIPEncoderLayer(c));
-  }
-
-  /// Runs every layer; `capture` (an index into transformers' hidden_states tuple, already
-  /// made non-negative) names the state to keep in `captured`.
-  torch::Tensor forward(torch::Tensor x, std::optional<int64_t> capture, torch::Tensor& captured) {
-    if (capture == 0) captured = x;  // [B, L, D] the embeddings
-    for (size_t i = 0; i < layers_->size(); ++i) {
-      x = layers_[i]->as<CLIPEncoderLayerImpl>()->forward(x);  // [B, L, D]
-      if (capture == static_cast<int64_t>(i) + 1) captured = x;
-    }
-    return x;  // [B, L, D]
-  }
-
- private:
-  torch::nn::ModuleList layers_{nullptr};
-};
-TORCH_MODULE(CLIPEncoder);
-
 class CLIPTextTransformerImpl : public torch::nn::Module {
  public:
   explicit CLIPTextTransformerImpl(const CLIPTextConfig& c) {
     embeddings_ = register_module("embeddings", CLIPTextEmbeddings(c));
-    encoder_ = register_module("encoder", CLIPEncoder(c));
+    encoder_ = register_module("encoder", CLIPEncoder(encoder_config(c)));
     final_layer_norm_ = register_module(
         "final_layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
   }

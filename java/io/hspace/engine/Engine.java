@@ -141,7 +141,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Row-major int64 copy of equal-length rows; throws naming the first row that differs. */
-    private static long[] flatten(int[][] rows, int length) {
+    static long[] flatten(int[][] rows, int length) {
         long[] flat = new long[rows.length * length];
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length != length) {
@@ -197,11 +197,13 @@ public final class Engine implements AutoCloseable {
         return handle;
     }
 
-    private interface NativeCall<T> {
+    /** A native call whose failure {@link #call} wraps. */
+    interface NativeCall<T> {
         T run();
     }
 
-    private static <T> T call(String doing, NativeCall<T> call) {
+    /** Runs {@code call}; an engine error becomes an {@link EngineException} saying what was being done. */
+    static <T> T call(String doing, NativeCall<T> call) {
         try {
             return call.run();
         } catch (EngineException | IllegalStateException | IllegalArgumentException e) {

@@ -186,6 +186,32 @@ public final class HspaceNative {
     public static native hs_result hs_encode_text(hs_engine engine, int encoder,
             @Cast("const int64_t*") LongPointer tokenIds, long batch, long length, int hiddenLayer);
 
+    // ---- CLIP: a transformers CLIP folder for zero-shot image tagging ----------------------
+
+    /** Opaque CLIP model handle. */
+    @Opaque
+    public static class hs_clip extends Pointer {
+        public hs_clip() {
+            super((Pointer) null);
+        }
+
+        public hs_clip(Pointer p) {
+            super(p);
+        }
+    }
+
+    public static native hs_clip hs_clip_create(@Cast("const char*") BytePointer clipDir, @Const hs_engine_params params);
+
+    public static native void hs_clip_destroy(hs_clip clip);
+
+    public static native @Cast("const char*") BytePointer hs_clip_describe(hs_clip clip);
+
+    public static native hs_result hs_clip_encode_images(hs_clip clip, @Cast("const uint8_t*") BytePointer pixels,
+            @Cast("const int32_t*") IntPointer heights, @Cast("const int32_t*") IntPointer widths, int count);
+
+    public static native hs_result hs_clip_encode_text(hs_clip clip, @Cast("const int64_t*") LongPointer tokenIds,
+            long batch, long length);
+
     public static native int hs_result_count(@Const hs_result result);
 
     public static native @Cast("const char*") BytePointer hs_result_name(@Const hs_result result, int index);
