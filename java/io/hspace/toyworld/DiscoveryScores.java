@@ -1,0 +1,85 @@
+package io.hspace.toyworld;
+
+import io.hspace.analysis.DiscoverAnalysis;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scores the discover analysis against a Toy World prior table: for each discover prompt that
+ * the caption grammar parses, every attribute it leaves out whose planted distribution (the
+ * table's marginal given what the prompt states, {@link PriorTable#marginal}) is not uniform is
+ * a target; the target is found when a value of highest planted probability is among the top 3
+ * ranked words. Prompts outside the grammar and uniform (control) attributes are not scored.
+ */
+public final class DiscoveryScores {
+    /** How far the largest planted probability must exceed uniform to count as planted. */
+    static final double PLANTED_MARGIN = 1e-6;
+
+    private DiscoveryScores() {}
+
+    /**
+     * One scored (prompt, attribute).
+     *
+     * @param prompt the discover prompt
+     * @param attribute the left-out attribute
+     * @param planted the words of its most probable values
+     * @param probability their planted probability
+     * @param top3 the cell's three best ranked words (fewer when fewer were tested)
+     * @param found whether a planted word is in top3
+     */
+    public record Target(String prompt, String attribute, List<String> planted, double probability, List<String> top3,
+            boolean found) {}
+
+    /**
+     * Recall at k over the targets.
+     *
+     * @param found targets found
+     * @param targets every target
+     */
+    public record Recall(int found, List<Target> targets) {
+        /** found / targets; NaN when no cell has a planted value. */
+        public double value() {
+            return targets.isEmpty() ? Double.NaN : (double) found / targets.size();
+        }
+    }
+
+    /** {@code discovery_recall_at_3} of discover results against {@code priors}. */
+    public static Recall recallAt3(List<DiscoverAnalysis.CellResult> results, PriorTable priors) {
+        return recallAt(results, priors, 3);
+    }
+
+    /** Recall at {@code k} (see the class comment). */
+    public static Recall recallAt(List<DiscoverAnalysis.CellResult> results, PriorTable priors, int k) {
+        List<Target> targets = new ArrayList<>();
+        int found = 0;
+        for (DiscoverAnalysis.CellResult r : results) {
+            Stated stated;
+            try {
+                stated = CaptionGrammar.parse(r.cell().prompt());
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            List<String> top = r.words().subList(0, Math.min(k, r.words().size()));
+            for (Attribute a : stated.leftOut()) {
+                double[] p = priors.marginal(stated, a);
+                double max = 0;
+                for (double v : p) {
+                    max = Math.max(max, v);
+                }
+                if (max <= 1.0 / p.length + PLANTED_MARGIN) {
+                    continue;
+                }
+                List<String> planted = new ArrayList<>();
+                for (int i = 0; i < p.length; i++) {
+                    if (p[i] >= max - PLANTED_MARGIN) {
+                        planted.add(Attribute.wordOf(a.domain().get(i)));
+                    }
+                }
+                boolean hit = planted.stream().anyMatch(top::contains);
+                found += hit ? 1 : 0;
+                targets.add(new Target(r.cell().prompt(), a.word(), planted, max, List.copyOf(top), hit));
+            }
+        }
+        return new Recall(found, targets);
+    }
+}
