@@ -323,7 +323,7 @@ public final class DiscoverAnalysis {
     }
 
     /** The mean of the rows of x where {@code y[s] == side} (all rows when y is null). */
-    static float[] mean(float[][] x, boolean[] y, boolean side) {
+    public static float[] mean(float[][] x, boolean[] y, boolean side) {
         double[] acc = new double[x[0].length];
         int k = 0;
         for (int s = 0; s < x.length; s++) {

@@ -24,7 +24,12 @@ final class ModelOptions {
         if (!Files.isDirectory(modelDir)) {
             throw new IllegalArgumentException(modelDir + " is not a folder (expected a diffusers model folder)");
         }
-        return Engine.open(modelDir, new EngineOptions(device, dtype, threads));
+        return Engine.open(modelDir, engineOptions());
+    }
+
+    /** The engine options these flags give. */
+    EngineOptions engineOptions() {
+        return new EngineOptions(device, dtype, threads);
     }
 
     /** "hspace 0.1.0 (LibTorch 2.9.1, CUDA no), cpu fp32": what made a result. */

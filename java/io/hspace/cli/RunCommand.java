@@ -36,25 +36,33 @@ final class RunCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("out", study.name());
         try (Engine engine = model.open(study.model())) {
             EngineExtractor extractor = EngineExtractor.of(engine, model.engineDescription());
-            AtlasSettings settings = study.settings(extractor.identity().modelIdentity());
-            Atlas atlas = Atlas.openForWriting(dir.resolve("atlas"), settings, extractor.identity(),
-                    extractor.capturedTimesteps(settings));
-            study.prompts().forEach(p -> {
-                if (extractor.tokenizer().wasTruncated(p.text())) {
-                    System.err.println("warning: prompt truncated to " + extractor.tokenizer().maxLength() + " tokens: " + p.text());
-                }
-            });
-            ProgressBar bar = new ProgressBar("extract", (long) study.prompts().size() * study.seeds().size());
-            AtlasRunner.Summary summary = AtlasRunner.run(atlas, extractor, study.prompts(), study.seeds(),
-                    extractor.tokenizer()::encode, study.batchSize(), p -> bar.update(p.done()));
-            summary.repairs().forEach(r -> System.err.println("atlas repaired: " + r));
-            System.err.printf("extracted %d items, %d already in the atlas%n", summary.extracted(), summary.skipped());
+            Atlas atlas = extract(study, dir, extractor);
+            DiscoverStep.prepare(study, atlas, extractor, extractor.tokenizer()::encode, null, model.engineOptions());
             System.err.println("analysing ...");
-            StudyAnalyses results = StudyAnalyses.run(study, atlas, new NativeProjections(model.device), StudyAnalyses.Only.ALL);
+            StudyAnalyses results = StudyAnalyses.run(study, atlas, new NativeProjections(model.device), StudyAnalyses.Only.ALL,
+                    null, model.engineOptions());
             results.writeTables(dir, "results");
             results.writeReport(study, atlas, dir.resolve("report.html"));
         }
         System.out.println("report: " + dir.resolve("report.html"));
         return 0;
+    }
+
+    /** Opens the study's atlas in {@code dir/atlas} and extracts every item it lacks, reporting progress. */
+    static Atlas extract(Study study, Path dir, EngineExtractor extractor) throws Exception {
+        AtlasSettings settings = study.settings(extractor.identity().modelIdentity());
+        Atlas atlas = Atlas.openForWriting(dir.resolve("atlas"), settings, extractor.identity(),
+                extractor.capturedTimesteps(settings));
+        study.prompts().forEach(p -> {
+            if (extractor.tokenizer().wasTruncated(p.text())) {
+                System.err.println("warning: prompt truncated to " + extractor.tokenizer().maxLength() + " tokens: " + p.text());
+            }
+        });
+        ProgressBar bar = new ProgressBar("extract", (long) study.prompts().size() * study.seeds().size());
+        AtlasRunner.Summary summary = AtlasRunner.run(atlas, extractor, study.prompts(), study.seeds(),
+                extractor.tokenizer()::encode, study.batchSize(), p -> bar.update(p.done()));
+        summary.repairs().forEach(r -> System.err.println("atlas repaired: " + r));
+        System.err.printf("extracted %d items, %d already in the atlas%n", summary.extracted(), summary.skipped());
+        return atlas;
     }
 }

@@ -30,16 +30,23 @@ import java.util.Locale;
  * @param defaults the defaults analysis, or null
  * @param descriptors descriptor analyses
  * @param clusters cluster analyses
+ * @param discover discover cells
  */
 record StudyAnalyses(DefaultsAnalysis.Result defaults, List<DescriptorsAnalysis.Result> descriptors,
-        List<ClusterAnalysis.Result> clusters) {
+        List<ClusterAnalysis.Result> clusters, List<io.hspace.analysis.DiscoverAnalysis.CellResult> discover) {
     /** Which analyses to run. */
-    enum Only { ALL, DEFAULTS, DESCRIPTORS, CLUSTER }
+    enum Only { ALL, DEFAULTS, DESCRIPTORS, CLUSTER, DISCOVER }
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Runs the study's analyses (or one kind of them) on the atlas. */
-    static StudyAnalyses run(Study study, Atlas atlas, Projections projections, Only only) {
+    static StudyAnalyses run(Study study, Atlas atlas, Projections projections, Only only) throws IOException {
+        return run(study, atlas, projections, only, null, io.hspace.engine.EngineOptions.cpu());
+    }
+
+    /** Like {@link #run(Study, Atlas, Projections, Only)}, the discover captioner replaced by {@code captioner} when not null. */
+    static StudyAnalyses run(Study study, Atlas atlas, Projections projections, Only only,
+            io.hspace.caption.Captioners.Spec captioner, io.hspace.engine.EngineOptions options) throws IOException {
         HStore store = HStore.open(atlas);
         DefaultsAnalysis.Result defaults = null;
         if ((only == Only.ALL || only == Only.DEFAULTS) && !study.defaults().isEmpty()) {
@@ -57,7 +64,11 @@ record StudyAnalyses(DefaultsAnalysis.Result defaults, List<DescriptorsAnalysis.
                 clusters.add(ClusterAnalysis.run(store, spec, study.seeds(), study.stats(), projections));
             }
         }
-        return new StudyAnalyses(defaults, descriptors, clusters);
+        List<io.hspace.analysis.DiscoverAnalysis.CellResult> discover = List.of();
+        if (only == Only.ALL || only == Only.DISCOVER) {
+            discover = DiscoverStep.analyse(study, atlas, store, projections, captioner, options);
+        }
+        return new StudyAnalyses(defaults, descriptors, clusters, discover);
     }
 
     /** Writes results.json (everything) and defaults.csv (the sorted defaults table) into {@code dir}. */
@@ -79,11 +90,27 @@ record StudyAnalyses(DefaultsAnalysis.Result defaults, List<DescriptorsAnalysis.
                 w.flush();
             });
         }
+        if (!discover.isEmpty()) {
+            atomically(dir.resolve("discover.csv"), out -> {
+                PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8));
+                w.println("name,prompt,rank,word,with,without,d,d_low,d_high,auc,auc_low,auc_high,t,p,q,text_prompt,text_cosine");
+                for (io.hspace.analysis.DiscoverAnalysis.CellResult c : discover) {
+                    for (int i = 0; i < c.ranked().size(); i++) {
+                        io.hspace.analysis.DiscoverAnalysis.WordResult r = c.ranked().get(i);
+                        w.printf(Locale.ROOT, "%s,%s,%d,%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%s,%s%n", csv(c.cell().name()),
+                                csv(c.cell().prompt()), i + 1, csv(r.word()), r.with(), r.without(), r.d(), r.dLow(), r.dHigh(), r.auc(),
+                                r.aucLow(), r.aucHigh(), r.t(), r.p(), r.q(), csv(r.textPrompt()),
+                                r.textCosine() == null ? "" : String.format(Locale.ROOT, "%.6f", r.textCosine()));
+                    }
+                }
+                w.flush();
+            });
+        }
     }
 
     /** Writes the HTML report of these results. */
     void writeReport(Study study, Atlas atlas, Path file) throws IOException {
-        Report.write(new Report.Input(study.name(), atlas, study.seeds(), defaults, descriptors, clusters, methodText()), file);
+        Report.write(new Report.Input(study.name(), atlas, study.seeds(), defaults, descriptors, clusters, methodText(), discover), file);
     }
 
     /** docs/METHOD.md, bundled into the jar. */

@@ -34,9 +34,11 @@ public final class Report {
      * @param descriptors descriptor analyses (may be empty)
      * @param clusters cluster analyses (may be empty)
      * @param method the method text (docs/METHOD.md), shown as preformatted text
+     * @param discover discover cells (empty when the study has none)
      */
     public record Input(String title, Atlas atlas, List<Long> seeds, DefaultsAnalysis.Result defaults,
-            List<DescriptorsAnalysis.Result> descriptors, List<ClusterAnalysis.Result> clusters, String method) {}
+            List<DescriptorsAnalysis.Result> descriptors, List<ClusterAnalysis.Result> clusters, String method,
+            List<io.hspace.analysis.DiscoverAnalysis.CellResult> discover) {}
 
     /** Writes the report to {@code out} atomically (temporary file, then rename). */
     public static void write(Input in, Path out) throws IOException {
@@ -62,6 +64,9 @@ public final class Report {
         if (!in.clusters().isEmpty()) {
             b.append(" · <a href=\"#clusters\">Clusters</a>");
         }
+        if (!in.discover().isEmpty()) {
+            b.append(" · <a href=\"#discover\">Discovery</a>");
+        }
         b.append(" · <a href=\"#method\">Method</a></nav>\n");
         settings(b, in);
         if (in.defaults() != null) {
@@ -72,6 +77,9 @@ public final class Report {
         }
         if (!in.clusters().isEmpty()) {
             clusters(b, in);
+        }
+        if (!in.discover().isEmpty()) {
+            discover(b, in);
         }
         b.append("<section id=\"method\" class=\"analysis\"><h2>Method</h2><pre class=\"method\">").append(Html.escape(in.method()))
                 .append("</pre></section>\n");
@@ -166,13 +174,17 @@ public final class Report {
     }
 
     private static void images(StringBuilder b, Input in, String prompt) {
+        images(b, in, prompt, in.seeds());
+    }
+
+    private static void images(StringBuilder b, Input in, String prompt, List<Long> seeds) {
         Atlas a = in.atlas();
         int id = a.promptId(prompt);
         if (id < 0 || !a.settings().images()) {
             return;
         }
         List<String> cells = new ArrayList<>();
-        for (long s : in.seeds()) {
+        for (long s : seeds) {
             Path p = a.imagePath(id, s);
             if (Files.exists(p)) {
                 try {
@@ -186,6 +198,59 @@ public final class Report {
         if (!cells.isEmpty()) {
             b.append("<div class=\"grid\">").append(String.join("", cells)).append("</div>");
         }
+    }
+
+    private static void discover(StringBuilder b, Input in) {
+        b.append("<section id=\"discover\" class=\"analysis\"><h2>Discovery</h2>");
+        b.append("<p>Caption words of each prompt's images, ranked by t = d &middot; sqrt(n<sub>with</sub> n<sub>without</sub> / n); "
+                + "d and AUC from cross-fitted projections, 95% bootstrap intervals, one-sided permutation p, "
+                + "Benjamini-Hochberg q over the prompt's words; text cos = alignment with H(text prompt) - H(prompt).</p>");
+        for (io.hspace.analysis.DiscoverAnalysis.CellResult c : in.discover()) {
+            b.append("<h3>").append(Html.escape(c.cell().prompt())).append("</h3><p>captioner: ").append(Html.escape(c.captioner()))
+                    .append("</p>");
+            if (c.ranked().isEmpty()) {
+                b.append("<p>No caption word is in at least ").append(c.cell().minCount()).append(" and missing from at least ")
+                        .append(c.cell().minCount()).append(" seeds' captions.</p>");
+                continue;
+            }
+            b.append("<table class=\"sortable\"><tr><th>rank</th><th>word</th><th>with</th><th>without</th><th>d [95%]</th>"
+                    + "<th>AUC [95%]</th><th>t</th><th>p</th><th>q</th><th>text cos</th></tr>");
+            List<String> labels = new ArrayList<>();
+            int n = c.ranked().size();
+            double[] v = new double[n];
+            double[] lo = new double[n];
+            double[] hi = new double[n];
+            double min = 0;
+            double max = 0;
+            for (int i = 0; i < n; i++) {
+                io.hspace.analysis.DiscoverAnalysis.WordResult r = c.ranked().get(i);
+                b.append("<tr><td>").append(i + 1).append("</td><td>").append(Html.escape(r.word())).append("</td><td>").append(r.with())
+                        .append("</td><td>").append(r.without()).append("</td><td>").append(Html.num(r.d())).append(" [")
+                        .append(Html.num(r.dLow())).append(", ").append(Html.num(r.dHigh())).append("]</td><td>").append(Html.num(r.auc()))
+                        .append(" [").append(Html.num(r.aucLow())).append(", ").append(Html.num(r.aucHigh())).append("]</td><td>")
+                        .append(Html.num(r.t())).append("</td><td>").append(Html.num(r.p())).append("</td><td>").append(Html.num(r.q()))
+                        .append("</td><td>").append(r.textCosine() == null ? "" : Html.num(r.textCosine())).append("</td></tr>");
+                labels.add(r.word());
+                v[i] = r.d();
+                lo[i] = Double.isFinite(r.dLow()) ? r.dLow() : r.d();
+                hi[i] = Double.isFinite(r.dHigh()) ? r.dHigh() : r.d();
+                min = Math.min(min, lo[i]);
+                max = Math.max(max, hi[i]);
+            }
+            b.append("</table>");
+            b.append(Charts.bars("Cohen's d of each word (95% interval)", labels, v, lo, hi, min, max == min ? min + 1 : max));
+            String top = c.ranked().get(0).word();
+            List<Long> with = new ArrayList<>();
+            List<Long> without = new ArrayList<>();
+            for (int s = 0; s < c.seeds().size(); s++) {
+                (io.hspace.caption.CaptionWords.words(c.captions().get(s)).contains(top) ? with : without).add(c.seeds().get(s));
+            }
+            b.append("<p>Seeds whose caption has <b>").append(Html.escape(top)).append("</b>:</p>");
+            images(b, in, c.cell().prompt(), with.subList(0, Math.min(16, with.size())));
+            b.append("<p>Seeds whose caption lacks it:</p>");
+            images(b, in, c.cell().prompt(), without.subList(0, Math.min(16, without.size())));
+        }
+        b.append("</section>\n");
     }
 
     private static void descriptors(StringBuilder b, Input in) {

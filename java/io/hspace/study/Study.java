@@ -30,10 +30,21 @@ import java.util.Map;
  * @param clusters cluster analyses
  * @param stats resampling settings
  * @param warnings things the loader accepted but a user should know (merged duplicates)
+ * @param discover discover analyses (their text prompts depend on the captions, so they are extracted later)
  */
 public record Study(Path file, String name, Path model, Sampler sampler, CapturePlan capture, boolean images, int batchSize,
         List<Long> seeds, List<TaggedPrompt> prompts, Map<String, List<String>> promptSets, List<DefaultsCell> defaults,
-        List<DescriptorSet> descriptors, List<ClusterSpec> clusters, Stats stats, List<String> warnings) {
+        List<DescriptorSet> descriptors, List<ClusterSpec> clusters, Stats stats, List<String> warnings,
+        List<Discover> discover) {
+
+    /**
+     * One discover entry.
+     *
+     * @param name the entry's name
+     * @param cells one per prompt
+     * @param captioner the captioner that captions the prompts' images
+     */
+    public record Discover(String name, List<io.hspace.analysis.DiscoverCell> cells, io.hspace.caption.Captioners.Spec captioner) {}
 
     /** Reads and checks a study file (YAML or JSON). */
     public static Study load(Path file) {

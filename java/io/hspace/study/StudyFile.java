@@ -26,7 +26,11 @@ record StudyFile(
     record PromptSetSpec(String name, List<String> templates, LinkedHashMap<String, List<String>> slots, List<String> prompts) {}
 
     record AnalysesSpec(List<DefaultsSpec> defaults, List<DescriptorsSpec> descriptors, List<ClusterEntry> cluster,
-            StatisticsSpec statistics) {}
+            StatisticsSpec statistics, List<DiscoverSpec> discover) {}
+
+    record DiscoverSpec(String name, String prompt, LinkedHashMap<String, List<String>> over,
+            @JsonProperty("text_template") String textTemplate, String captioner, String words,
+            @JsonProperty("timeout_s") Integer timeoutSeconds, @JsonProperty("min_count") Integer minCount) {}
 
     record DefaultsSpec(String name, String neutral, LinkedHashMap<String, List<String>> over,
             LinkedHashMap<String, FamilySpec> families) {}

@@ -245,7 +245,7 @@ final class StudyLoader {
             sets.put(name, texts.stream().distinct().toList());
         }
 
-        StudyFile.AnalysesSpec an = raw.analyses() == null ? new StudyFile.AnalysesSpec(null, null, null, null) : raw.analyses();
+        StudyFile.AnalysesSpec an = raw.analyses() == null ? new StudyFile.AnalysesSpec(null, null, null, null, null) : raw.analyses();
         List<DefaultsCell> cells = new ArrayList<>();
         List<StudyFile.DefaultsSpec> defs = an.defaults() == null ? List.of() : an.defaults();
         for (int i = 0; i < defs.size(); i++) {
@@ -338,6 +338,8 @@ final class StudyLoader {
                     ClusterMethod.lookup(ce.method() == null ? "both" : ce.method()), base));
         }
 
+        List<Study.Discover> discover = discover(file, an.discover(), prompts, raw.images() != null && raw.images());
+
         StudyFile.StatisticsSpec st = an.statistics();
         Stats stats = st == null ? Stats.DEFAULT : new Stats(
                 st.bootstrap() == null ? Stats.DEFAULT.bootstrap() : st.bootstrap(),
@@ -350,7 +352,42 @@ final class StudyLoader {
         }
         String name = raw.name() == null ? file.getFileName().toString().replaceFirst("\\.[^.]*$", "") : raw.name();
         return new Study(file, name, modelPath, sampler, capture, raw.images() != null && raw.images(), batch, seeds,
-                prompts.list(), sets, cells, descriptors, clusters, stats, prompts.warnings());
+                prompts.list(), sets, cells, descriptors, clusters, stats, prompts.warnings(), discover);
+    }
+
+    private static List<Study.Discover> discover(Path file, List<StudyFile.DiscoverSpec> specs, Prompts prompts, boolean images) {
+        List<Study.Discover> out = new ArrayList<>();
+        specs = specs == null ? List.of() : specs;
+        for (int i = 0; i < specs.size(); i++) {
+            StudyFile.DiscoverSpec d = specs.get(i);
+            String key = "analyses.discover[" + i + "]";
+            if (!images) {
+                throw new IllegalArgumentException(key + ": discovery captions images; set images: true");
+            }
+            String prompt = require(d.prompt(), key + ".prompt");
+            String name = d.name() == null ? prompt : d.name();
+            Map<String, List<String>> over = d.over() == null ? Map.of() : d.over();
+            checkValues(over, key + ".over");
+            checkSlots(prompt, over.keySet(), key + ".prompt");
+            String text = require(d.textTemplate(), key + ".text_template");
+            Set<String> allowed = new HashSet<>(over.keySet());
+            allowed.add("word");
+            checkSlots(text, allowed, key + ".text_template");
+            Path words = d.words() == null ? null : file.toAbsolutePath().getParent().resolve(d.words()).normalize();
+            io.hspace.caption.Captioners.Spec captioner = new io.hspace.caption.Captioners.Spec(
+                    require(d.captioner(), key + ".captioner"), words,
+                    d.timeoutSeconds() == null ? null : java.time.Duration.ofSeconds(d.timeoutSeconds()));
+            List<io.hspace.analysis.DiscoverCell> cells = new ArrayList<>();
+            for (Map<String, String> combo : product(over)) {
+                String p = fill(prompt, combo);
+                prompts.add(p, new PromptTag("discover:" + name, prompt, combo), false);
+                Map<String, String> withWord = new LinkedHashMap<>(combo);
+                withWord.put("word", io.hspace.analysis.DiscoverCell.WORD);
+                cells.add(new io.hspace.analysis.DiscoverCell(name, p, fill(text, withWord), d.minCount() == null ? 3 : d.minCount()));
+            }
+            out.add(new Study.Discover(name, cells, captioner));
+        }
+        return out;
     }
 
     /** Distinct prompts in first-seen order; repeated texts merge their tags. */
