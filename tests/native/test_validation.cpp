@@ -17,6 +17,7 @@
 #include "engine/extract.h"
 #include "engine/pipeline.h"
 #include "golden.h"
+#include "hspace.h"
 #include "io/json.h"
 
 namespace hspace::engine {
@@ -277,6 +278,88 @@ TEST(ConditionBadInput, ModelWithoutVae) {
     std::string message = e.what();
     EXPECT_MESSAGE_HAS(message, "no vae component");
     EXPECT_MESSAGE_HAS(message, "encoder");
+  }
+}
+
+// ---- the same through the C API (hspace.h), as Java calls it --------------------------------
+
+TEST(ValidationApi, RequestInitsLeaveSteeringOffAndSetConditionDefaults) {
+  hs_extract_request extract_request;
+  extract_request.steer_alphas = reinterpret_cast<const float*>(&extract_request);
+  extract_request.num_steer_steps = 3;
+  hs_extract_request_init(&extract_request);
+  EXPECT_EQ(extract_request.steer_alphas, nullptr);
+  EXPECT_EQ(extract_request.steer_direction, nullptr);
+  EXPECT_EQ(extract_request.num_steer_steps, 0);
+  hs_condition_request condition_request;
+  condition_request.mode = 7;
+  hs_condition_request_init(&condition_request);
+  EXPECT_EQ(condition_request.mode, HS_CONDITION_NOISE);
+  EXPECT_EQ(condition_request.images, nullptr);
+  EXPECT_EQ(condition_request.steps, 25);
+  EXPECT_EQ(condition_request.pooling, HS_POOL_NONE);
+}
+
+struct EngineHandle {
+  hs_engine* engine = hs_engine_create((golden_dir("pipelines") / "sd15").c_str(), nullptr);
+  ~EngineHandle() { hs_engine_destroy(engine); }
+};
+
+TEST(ValidationApi, ConditionMatchesTheEngine) {
+  EngineHandle handle;
+  ConditionJob job = condition_job("invert");
+  auto images = job.images.contiguous();
+  auto ids = job.prompt.ids.contiguous();
+  hs_condition_request r;
+  hs_condition_request_init(&r);
+  r.images = images.data_ptr<float>();
+  r.num_images = images.size(0);
+  r.height = static_cast<int32_t>(images.size(2));
+  r.width = static_cast<int32_t>(images.size(3));
+  r.prompt_ids = ids.data_ptr<int64_t>();
+  r.token_length = ids.size(1);
+  r.scheduler = HS_SCHEDULER_DDIM;
+  r.steps = static_cast<int32_t>(job.steps);
+  r.step = static_cast<int32_t>(job.step);
+  r.mode = HS_CONDITION_INVERT;
+  hs_result* result = hs_condition(handle.engine, &r);
+  ASSERT_EQ(hs_result_count(result), 2);
+  EXPECT_STREQ(hs_result_name(result, 0), "h");
+  auto h = torch::from_blob(const_cast<float*>(hs_result_data(result, 0)), {hs_result_numel(result, 0)}, torch::kFloat32);
+  auto expected = golden().get("invert.h");
+  EXPECT_LE(max_relative_error(h.view(expected.sizes()), expected), kTolerance);
+  EXPECT_EQ(hs_result_data(result, 1)[0], golden().get("invert.timesteps")[0].item<float>());
+  hs_result_destroy(result);
+}
+
+TEST(ValidationApi, SteeringAlphaNaNIsNamed) {
+  EngineHandle handle;
+  ExtractJob job = steer_job("steer_full");
+  auto ids = job.prompts.ids.contiguous();
+  auto negative = job.negative.ids.contiguous();
+  auto direction = job.steer_direction.contiguous();
+  std::vector<float> alphas = {0.0f, std::numeric_limits<float>::quiet_NaN(), 1.0f};
+  hs_extract_request r;
+  hs_extract_request_init(&r);
+  r.prompt_ids = ids.data_ptr<int64_t>();
+  r.num_prompts = ids.size(0);
+  r.token_length = ids.size(1);
+  r.negative_ids = negative.data_ptr<int64_t>();
+  r.item_prompts = job.item_prompts.data();
+  r.item_seeds = job.item_seeds.data();
+  r.num_items = static_cast<int64_t>(job.item_prompts.size());
+  r.steps = static_cast<int32_t>(job.steps);
+  r.width = r.height = 16;
+  r.scheduler = HS_SCHEDULER_DDIM;
+  r.want_images = 1;
+  r.steer_direction = direction.data_ptr<float>();
+  r.steer_numel = direction.numel();
+  r.steer_alphas = alphas.data();
+  try {
+    hs_result_destroy(hs_extract(handle.engine, &r));
+    ADD_FAILURE() << "a NaN alpha was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_MESSAGE_HAS(std::string(e.what()), "steer_alphas[1] is NaN");
   }
 }
 
