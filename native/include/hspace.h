@@ -156,7 +156,8 @@ enum hs_condition_mode : int32_t {
 /// schedule (noise: add_noise with noise drawn as torch.Generator("cpu").manual_seed(seeds[i])
 /// draws a [1, C, h, w] tensor; invert: DDIMInverseScheduler built from the model's scheduler
 /// config, which the invert mode always uses), and given one U-Net down + mid pass at that
-/// timestep with the prompt's conditioning (conditional branch only).
+/// timestep with the prompt's conditioning (conditional branch only). SDXL gets the time ids of
+/// the image size; an LCM-distilled U-Net gets the guidance embedding of w = 0 (guidance 1).
 struct hs_condition_request {
   const float* images;           // [num_images, 3, height, width] float32 RGB in [0, 1]
   int64_t num_images;
