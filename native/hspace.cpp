@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/condition.h"
 #include "engine/extract.h"
 #include "engine/pipeline.h"
 #include "kernels/projections.h"
@@ -277,6 +278,19 @@ hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
   job.want_images = r.want_images != 0;
   if (r.batch_size < 0) throw std::runtime_error("extract: batch_size must be >= 0");
   job.batch_size = r.batch_size;
+  if (r.steer_alphas) {
+    const int64_t items = r.num_items > 0 ? r.num_items : r.num_prompts * r.num_seeds;
+    job.steer_alphas.assign(r.steer_alphas, r.steer_alphas + items);
+    if (!r.steer_direction || r.steer_numel <= 0) {
+      throw std::runtime_error("extract: steer_direction missing (steer_numel " + std::to_string(r.steer_numel) +
+                               "): steering needs a direction");
+    }
+    job.steer_direction = torch::from_blob(const_cast<float*>(r.steer_direction), {r.steer_numel}, torch::kFloat32).clone();
+    if (r.num_steer_steps < 0 || (r.num_steer_steps > 0 && !r.steer_steps)) {
+      throw std::runtime_error("extract: steer_steps missing (num_steer_steps " + std::to_string(r.num_steer_steps) + ")");
+    }
+    job.steer_steps.assign(r.steer_steps, r.steer_steps + r.num_steer_steps);
+  }
   return job;
 }
 
@@ -299,6 +313,60 @@ hs_result* hs_extract(hs_engine* engine, const hs_extract_request* request) {
   if (out.h_uncond.defined()) result->add("h_uncond", out.h_uncond);
   result->add("timesteps", out.timesteps);
   if (out.images.defined()) result->add("images", out.images);
+  return result.release();
+}
+
+void hs_condition_request_init(hs_condition_request* request) {
+  *request = hs_condition_request{};
+  request->scheduler = HS_SCHEDULER_MODEL;
+  request->steps = 25;
+  request->step = 0;
+  request->mode = HS_CONDITION_NOISE;
+  request->pooling = HS_POOL_NONE;
+}
+
+hs_result* hs_condition(hs_engine* engine, const hs_condition_request* request) {
+  using namespace hspace::engine;
+  auto& pipeline = *checked(engine)->pipeline;
+  if (!request) throw std::runtime_error("condition: null request");
+  const hs_condition_request& r = *request;
+  if (r.num_images <= 0 || !r.images) {
+    throw std::runtime_error("condition: num_images is " + std::to_string(r.num_images) + ": no images to condition on");
+  }
+  if (r.width <= 0 || r.height <= 0) {
+    throw std::runtime_error("condition: width and height must be positive (got " + std::to_string(r.width) + "x" +
+                             std::to_string(r.height) + ")");
+  }
+  if (!r.prompt_ids || r.token_length <= 0) {
+    throw std::runtime_error("condition: prompt_ids missing: give the tokenized prompt [1, token_length] ("" for none)");
+  }
+  ConditionJob job;
+  job.images = torch::from_blob(const_cast<float*>(r.images), {r.num_images, 3, r.height, r.width}, torch::kFloat32).clone();
+  job.prompt.ids = ids_tensor(r.prompt_ids, 1, r.token_length);
+  job.prompt.ids_2 = ids_tensor(r.prompt_ids_2, 1, r.token_length);
+  job.scheduler = scheduler_name(r.scheduler);
+  job.steps = r.steps;
+  job.step = r.step;
+  switch (r.mode) {
+    case HS_CONDITION_NOISE: job.mode = ConditionMode::Noise; break;
+    case HS_CONDITION_INVERT: job.mode = ConditionMode::Invert; break;
+    default: throw std::runtime_error("condition: unknown mode code " + std::to_string(r.mode));
+  }
+  if (job.mode == ConditionMode::Noise) {
+    if (!r.seeds) throw std::runtime_error("condition: seeds missing: noise mode needs one seed per image");
+    job.seeds.assign(r.seeds, r.seeds + r.num_images);
+  }
+  switch (r.pooling) {
+    case HS_POOL_NONE: job.pooling = Pooling::None; break;
+    case HS_POOL_SPATIAL_MEAN: job.pooling = Pooling::SpatialMean; break;
+    default: throw std::runtime_error("condition: unknown pooling code " + std::to_string(r.pooling));
+  }
+  if (r.batch_size < 0) throw std::runtime_error("condition: batch_size must be >= 0");
+  job.batch_size = r.batch_size;
+  auto out = condition(pipeline, job);
+  auto result = std::make_unique<hs_result>();
+  result->add("h", out.h);
+  result->add("timesteps", out.timesteps);
   return result.release();
 }
 

@@ -60,4 +60,18 @@ torch::Tensor guidance_scale_embedding(double guidance, int64_t batch, int64_t d
   return emb.to(device, dtype);                                                            // [B, dim]
 }
 
+models::UNetConditioning unet_conditioning(Pipeline& pipeline, const torch::Tensor& text_embeds, int64_t rows,
+                                           int64_t height, int64_t width, double guidance) {
+  const auto& config = pipeline.unet()->config();
+  const auto device = pipeline.options().device;
+  const auto dtype = pipeline.options().dtype;
+  models::UNetConditioning extra;
+  extra.text_embeds = text_embeds;
+  if (config.text_time) extra.time_ids = sdxl_time_ids(rows, height, width, device, dtype);
+  if (config.time_cond_proj_dim > 0) {
+    extra.timestep_cond = guidance_scale_embedding(guidance, rows, config.time_cond_proj_dim, device, dtype);
+  }
+  return extra;
+}
+
 }  // namespace hspace::engine

@@ -45,4 +45,10 @@ torch::Tensor sdxl_time_ids(int64_t batch, int64_t height, int64_t width, torch:
 torch::Tensor guidance_scale_embedding(double guidance, int64_t batch, int64_t dim, torch::Device device,
                                        torch::Dtype dtype);
 
+/// Everything the U-Net takes besides the text states, for `rows` rows: the pooled text embeds
+/// (SDXL; undefined otherwise), the time ids of a height x width image (SDXL base), and the
+/// guidance embedding of `guidance` (LCM-distilled models).
+models::UNetConditioning unet_conditioning(Pipeline& pipeline, const torch::Tensor& text_embeds, int64_t rows,
+                                           int64_t height, int64_t width, double guidance);
+
 }  // namespace hspace::engine

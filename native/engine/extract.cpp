@@ -21,7 +21,62 @@ struct Plan {
   bool lcm;                              // guidance enters as an embedding
   int64_t last_step;                     // last step that must run
   std::vector<int64_t> capture_slot;     // step index -> slot in the capture list, or -1
+  std::vector<bool> steer_at;            // step index -> steered; empty: no steering
+  torch::Tensor direction;               // [1, C, H', W'] or [1, C, 1, 1] float32, when steering
 };
+
+std::string value_name(double v) { return std::isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf"; }
+
+// The mid-block's h is [C, H', W'] for one item: every down block but the last halves the latent
+// (a stride-2 convolution with padding 1, so odd sizes round up).
+void plan_steering(Plan& plan, Pipeline& pipeline, const ExtractJob& job, int64_t items) {
+  if (job.steer_alphas.empty()) return;
+  const auto& config = pipeline.unet()->config();
+  if (!job.want_images) {
+    throw std::runtime_error("steering needs want_images: the steered h must reach the up path and the image");
+  }
+  if (static_cast<int64_t>(job.steer_alphas.size()) != items) {
+    throw std::runtime_error("steer_alphas has " + std::to_string(job.steer_alphas.size()) + " values for " +
+                             std::to_string(items) + " items (one alpha per item)");
+  }
+  for (size_t i = 0; i < job.steer_alphas.size(); ++i) {
+    if (!std::isfinite(job.steer_alphas[i])) {
+      throw std::runtime_error("steer_alphas[" + std::to_string(i) + "] is " + value_name(job.steer_alphas[i]));
+    }
+  }
+  int64_t c = config.block_out_channels.back(), h = plan.latent_h, w = plan.latent_w;
+  for (size_t b = 0; b + 1 < config.num_blocks(); ++b) {
+    h = (h + 1) / 2;
+    w = (w + 1) / 2;
+  }
+  const std::string h_shape = "[" + std::to_string(c) + ", " + std::to_string(h) + ", " + std::to_string(w) + "]";
+  if (!job.steer_direction.defined()) throw std::runtime_error("steer_direction missing: steering needs a direction");
+  auto d = job.steer_direction.to(torch::kFloat32).reshape({-1});
+  const int64_t numel = d.numel();
+  if (numel == c * h * w) {
+    plan.direction = d.view({1, c, h, w});
+  } else if (numel == c) {
+    plan.direction = d.view({1, c, 1, 1});
+  } else {
+    throw std::runtime_error("steer_direction has " + std::to_string(numel) + " values [" + std::to_string(numel) +
+                             "]; h of one item at " + std::to_string(plan.width) + "x" + std::to_string(plan.height) +
+                             " is " + h_shape + " (" + std::to_string(c * h * w) + " values) or its " +
+                             std::to_string(c) + " channels [" + std::to_string(c) + "]");
+  }
+  auto finite = torch::isfinite(d);
+  if (!finite.all().item<bool>()) {
+    int64_t at = (~finite).nonzero()[0][0].item<int64_t>();
+    throw std::runtime_error("steer_direction[" + std::to_string(at) + "] is " + value_name(d[at].item<double>()));
+  }
+  plan.steer_at.assign(job.steps, job.steer_steps.empty());
+  for (auto s : job.steer_steps) {
+    if (s < 0 || s >= job.steps) {
+      throw std::runtime_error("steer_steps: step " + std::to_string(s) + " is outside the " + std::to_string(job.steps) +
+                               " steps (0-based)");
+    }
+    plan.steer_at[s] = true;
+  }
+}
 
 Plan make_plan(Pipeline& pipeline, const ExtractJob& job, int64_t num_train_timesteps) {
   Plan plan{};
@@ -76,11 +131,10 @@ Plan make_plan(Pipeline& pipeline, const ExtractJob& job, int64_t num_train_time
   }
   if (job.capture_steps.empty() && !job.want_images) throw std::runtime_error("nothing to do: no capture steps and no images");
   plan.last_step = job.want_images ? job.steps - 1 : previous;
+  const int64_t items = job.item_prompts.empty() ? job.prompts.ids.size(0) * static_cast<int64_t>(job.seeds.size())
+                                                 : static_cast<int64_t>(job.item_prompts.size());
+  plan_steering(plan, pipeline, job, items);
   return plan;
-}
-
-torch::Tensor pool(const torch::Tensor& h, Pooling pooling) {
-  return pooling == Pooling::SpatialMean ? h.mean({2, 3}) : h;  // [B, C] or [B, C, h, w]
 }
 
 bool is_out_of_memory(const std::exception& e) {
@@ -90,6 +144,10 @@ bool is_out_of_memory(const std::exception& e) {
 }
 
 }  // namespace
+
+torch::Tensor pool(const torch::Tensor& h, Pooling pooling) {
+  return pooling == Pooling::SpatialMean ? h.mean({2, 3}) : h;  // [B, C] or [B, C, h, w]
+}
 
 ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
   torch::NoGradGuard no_grad;
@@ -145,19 +203,26 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
       prompt_rows.push_back(item_prompt[i]);
     }
     TextConditioning c = select_rows(cond, torch::tensor(prompt_rows, torch::kInt64));
-    models::UNetConditioning extra;
-    torch::Tensor context = c.context;
+    torch::Tensor context = c.context, text_embeds = c.text_embeds;
     if (plan.cfg) {
       auto zeros = torch::zeros({n}, torch::kInt64);
       TextConditioning u = select_rows(uncond, zeros);
       context = torch::cat({u.context, c.context});                                     // [2n, L, D]
-      if (c.text_embeds.defined()) extra.text_embeds = torch::cat({u.text_embeds, c.text_embeds});
-    } else if (c.text_embeds.defined()) {
-      extra.text_embeds = c.text_embeds;
+      if (c.text_embeds.defined()) text_embeds = torch::cat({u.text_embeds, c.text_embeds});
     }
     const int64_t rows = plan.cfg ? 2 * n : n;
-    if (ucfg.text_time) extra.time_ids = sdxl_time_ids(rows, plan.height, plan.width, device, dtype);
-    if (plan.lcm) extra.timestep_cond = guidance_scale_embedding(job.guidance, rows, ucfg.time_cond_proj_dim, device, dtype);
+    models::UNetConditioning extra = unet_conditioning(pipeline, text_embeds, rows, plan.height, plan.width, job.guidance);
+
+    // Steering: h + alpha_i * d for item i, in both CFG halves ([uncond; cond]).
+    models::MidBlockHook steer;
+    torch::Tensor steered;  // the hook's output at this step, which the capture records
+    if (!plan.steer_at.empty()) {
+      auto alphas = torch::tensor(std::vector<double>(job.steer_alphas.begin() + begin, job.steer_alphas.begin() + begin + n),
+                                  torch::kFloat32);                                    // [n]
+      if (plan.cfg) alphas = torch::cat({alphas, alphas});                             // [rows]
+      auto shift = (alphas.view({rows, 1, 1, 1}) * plan.direction).to(device, dtype);  // [rows, C, H' or 1, W' or 1]
+      steer = [shift, &steered](const torch::Tensor& h) { return steered = h + shift; };
+    }
 
     // Latents live in the model dtype as in diffusers, whose fp16 noise stream differs from fp32's.
     auto latents = schedulers::initial_latents(generators, ucfg.in_channels, plan.latent_h, plan.latent_w,
@@ -188,8 +253,9 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
         record(unet->forward_to_mid(input, t.to(device), context, extra), step);          // h only: no up path
         break;
       }
-      auto pred = unet->forward(input, t.to(device), context, extra);
-      record(pred.mid, step);
+      const bool steer_now = !plan.steer_at.empty() && plan.steer_at[step];
+      auto pred = unet->forward(input, t.to(device), context, extra, steer_now ? &steer : nullptr);
+      record(steer_now ? steered : pred.mid, step);
       auto noise = pred.sample;                                                        // [rows, 4, h, w]
       if (plan.cfg) {
         auto parts = noise.chunk(2);

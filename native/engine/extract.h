@@ -4,7 +4,8 @@
 // Batched sampling of prompts x seeds with classifier-free guidance (both branches in one
 // U-Net batch), recording the mid-block output h at the steps a capture plan names. When no
 // image is wanted the loop stops after the last captured step, which runs only the down path
-// and the mid-block.
+// and the mid-block. Steering adds alpha * d to h at chosen steps, through the U-Net's
+// mid-block hook, so the up path and the rest of sampling see the steered h.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,10 @@ struct ExtractJob {
   Pooling pooling = Pooling::None;
   bool want_images = false;
   int64_t batch_size = 0;           // items per U-Net batch; 0: all
+  // Steering: h + alpha_i * d at the steered steps, both CFG branches; empty alphas: none.
+  torch::Tensor steer_direction;     // float32 [C*H'*W'] (one item's h) or [C], flat
+  std::vector<double> steer_alphas;  // one per item (grid order or items order)
+  std::vector<int64_t> steer_steps;  // 0-based; empty: every step
 };
 
 struct ExtractOutput {
@@ -46,7 +51,10 @@ struct ExtractOutput {
   torch::Tensor images;     // [P, S, 3, H, W] in [0, 1], when asked
 };
 
-/// Runs the job; throws naming the setting at fault (steps, guidance, size, capture plan).
+/// h [B, C, h, w] as asked: itself, or its spatial mean [B, C].
+torch::Tensor pool(const torch::Tensor& h, Pooling pooling);
+
+/// Runs the job; throws naming the setting at fault (steps, guidance, size, capture plan, steering).
 ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job);
 
 }  // namespace hspace::engine

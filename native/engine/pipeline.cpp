@@ -113,6 +113,11 @@ std::unique_ptr<schedulers::Scheduler> Pipeline::make_scheduler(const std::strin
   return schedulers::make_scheduler(folder_.config(component), folder_.config_path(component).string(), override_name);
 }
 
+schedulers::DDIMInverseScheduler Pipeline::make_inverse_scheduler() const {
+  const auto& component = folder_.require("scheduler");
+  return schedulers::DDIMInverseScheduler(folder_.config(component), folder_.config_path(component).string());
+}
+
 bool Pipeline::is_sdxl() const { return !unet_.is_empty() && unet_->config().text_time; }
 
 bool Pipeline::force_zeros_for_empty_prompt() const {

@@ -12,6 +12,7 @@
 #include "models/autoencoder_kl.h"
 #include "models/clip_text.h"
 #include "models/unet_2d_condition.h"
+#include "schedulers/ddim.h"
 #include "schedulers/scheduler.h"
 
 namespace hspace::engine {
@@ -46,6 +47,8 @@ class Pipeline {
   /// A fresh scheduler from scheduler/scheduler_config.json; `override_name` ("ddim", "euler",
   /// "lcm", or "" for the model's own) builds that one from the same config.
   std::unique_ptr<schedulers::Scheduler> make_scheduler(const std::string& override_name) const;
+  /// DDIMInverseScheduler.from_config of the same scheduler config (image inversion).
+  schedulers::DDIMInverseScheduler make_inverse_scheduler() const;
   bool is_sdxl() const;
   /// model_index.json's force_zeros_for_empty_prompt; when absent, diffusers' default: true for
   /// SDXL (StableDiffusionXLPipeline's __init__), false otherwise.

@@ -124,6 +124,15 @@ struct hs_extract_request {
   int32_t pooling;                // an hs_pooling
   int32_t want_images;            // 1: run every step and decode images
   int32_t batch_size;             // items per U-Net batch; 0: all at once
+  // Steering (Asyrp-style): at each steered step the U-Net's mid-block output h becomes
+  // h + alpha_i * d before the up path reads it, for both CFG branches of item i. Needs
+  // want_images (every step runs). Captured h at a steered step is the steered h, what the up
+  // path saw. steer_alphas null: no steering (the other steer fields are then unused).
+  const float* steer_direction;   // d: one item's h [C, H', W'] row-major, or [C] (broadcast over positions)
+  int64_t steer_numel;            // C*H'*W' or C
+  const float* steer_alphas;      // one alpha per item: grid order (prompt-major, then seed) or per item
+  const int32_t* steer_steps;     // 0-based step indices to steer at; none (0): every step
+  int32_t num_steer_steps;
 };
 
 void hs_extract_request_init(hs_extract_request* request);
@@ -135,6 +144,41 @@ hs_result* hs_scheduler_timesteps(hs_engine* engine, int32_t scheduler, int32_t 
 /// the conditional branch, "h_uncond" likewise when asked, "timesteps" [K], and "images"
 /// [P, S, 3, height, width] in [0, 1] when asked; with items, [N, ...] instead of [P, S, ...].
 hs_result* hs_extract(hs_engine* engine, const hs_extract_request* request);
+
+enum hs_condition_mode : int32_t {
+  HS_CONDITION_NOISE = 0,   // VAE latent mean, then the scheduler's add_noise at step k
+  HS_CONDITION_INVERT = 1,  // VAE latent mean, then DDIM inversion (conditional, guidance 1) up to step k
+};
+
+/// Image conditioning: h of external images. Fill with hs_condition_request_init.
+/// Each image is VAE-encoded (the latent distribution's mean x scaling_factor, after subtracting
+/// shift_factor when the VAE has one), brought to the timestep of step `step` of a `steps`-step
+/// schedule (noise: add_noise with noise drawn as torch.Generator("cpu").manual_seed(seeds[i])
+/// draws a [1, C, h, w] tensor; invert: DDIMInverseScheduler built from the model's scheduler
+/// config, which the invert mode always uses), and given one U-Net down + mid pass at that
+/// timestep with the prompt's conditioning (conditional branch only). SDXL gets the time ids of
+/// the image size; an LCM-distilled U-Net gets the guidance embedding of w = 0 (guidance 1).
+struct hs_condition_request {
+  const float* images;           // [num_images, 3, height, width] float32 RGB in [0, 1]
+  int64_t num_images;
+  int32_t width, height;         // pixels, multiples of the VAE factor
+  const int64_t* prompt_ids;     // [1, token_length] (the caller tokenizes "" for no prompt)
+  const int64_t* prompt_ids_2;   // tokenizer_2's ids (SDXL), else null
+  int64_t token_length;
+  int32_t scheduler;             // an hs_scheduler (noise mode); invert: MODEL or DDIM
+  int32_t steps;                 // the schedule's number of steps
+  int32_t step;                  // 0-based index k into it: the timestep h is read at
+  int32_t mode;                  // an hs_condition_mode
+  const int64_t* seeds;          // noise mode: one per image; unused when inverting
+  int32_t pooling;               // an hs_pooling
+  int32_t batch_size;            // images per batch; 0: all at once
+};
+
+void hs_condition_request_init(hs_condition_request* request);
+
+/// Runs image conditioning. Result: "h" [N, C, H', W'] (or [N, C] pooled), conditional branch,
+/// and "timesteps" [1], the timestep of step k. Throws naming the field at fault.
+hs_result* hs_condition(hs_engine* engine, const hs_condition_request* request);
 
 enum hs_similarity : int32_t { HS_SIM_COSINE = 0, HS_SIM_PROJECTION = 1, HS_SIM_DOT = 2 };
 

@@ -105,7 +105,8 @@ public final class Engine implements AutoCloseable {
         int length = request.promptIds()[0].length;
         long items = request.itemPrompts() != null ? request.itemPrompts().length
                 : (long) request.promptIds().length * request.seeds().length;
-        return call("extracting h for " + items + " items", () -> {
+        Steering steering = request.steering();
+        return call("extracting h for " + items + " items" + (steering == null ? "" : " with steering"), () -> {
             try (HspaceNative.hs_extract_request r = new HspaceNative.hs_extract_request();
                     LongPointer ids = new LongPointer(flatten(request.promptIds(), length));
                     LongPointer ids2 = request.promptIds2() == null ? null : new LongPointer(flatten(request.promptIds2(), length));
@@ -117,7 +118,11 @@ public final class Engine implements AutoCloseable {
                     LongPointer itemPrompts = request.itemPrompts() == null ? null
                             : new LongPointer(java.util.Arrays.stream(request.itemPrompts()).asLongStream().toArray());
                     LongPointer itemSeeds = request.itemSeeds() == null ? null : new LongPointer(request.itemSeeds());
-                    IntPointer capture = new IntPointer(request.captureSteps().length == 0 ? new int[] {0} : request.captureSteps())) {
+                    IntPointer capture = new IntPointer(request.captureSteps().length == 0 ? new int[] {0} : request.captureSteps());
+                    FloatPointer direction = steering == null ? null : new FloatPointer(steering.direction());
+                    FloatPointer alphas = steering == null ? null : new FloatPointer(steering.alphas());
+                    IntPointer steerSteps = steering == null || steering.steps().length == 0 ? null
+                            : new IntPointer(steering.steps())) {
                 HspaceNative.hs_extract_request_init(r);
                 r.prompt_ids(ids).prompt_ids_2(ids2).num_prompts(request.promptIds().length).token_length(length)
                         .negative_ids(negative).negative_ids_2(negative2).negative_is_empty(request.negativeIsEmpty() ? 1 : 0)
@@ -128,8 +133,39 @@ public final class Engine implements AutoCloseable {
                         .capture_steps(capture).num_capture_steps(request.captureSteps().length)
                         .branch(request.branch().code).pooling(request.pooling().code).want_images(request.images() ? 1 : 0)
                         .batch_size(request.batchSize());
+                if (steering != null) {
+                    r.steer_direction(direction).steer_numel(steering.direction().length).steer_alphas(alphas)
+                            .steer_steps(steerSteps).num_steer_steps(steering.steps().length);
+                }
                 Map<String, FloatTensor> out = readResult(HspaceNative.hs_extract(live(), r));
                 return new ExtractResult(out.get("h"), out.get("h_uncond"), out.get("timesteps").data(), out.get("images"));
+            }
+        });
+    }
+
+    /**
+     * Image conditioning: h of each image at step k, read with the prompt's conditioning
+     * (conditional branch).
+     *
+     * @throws EngineException naming the field the engine rejected (size, step, VAE, ...)
+     */
+    public ConditionResult condition(ConditionRequest request) {
+        FloatTensor images = request.images();
+        return call("conditioning on " + images.dim(0) + " images (" + request.mode() + ")", () -> {
+            try (HspaceNative.hs_condition_request r = new HspaceNative.hs_condition_request();
+                    FloatPointer pixels = new FloatPointer(images.data());
+                    LongPointer ids = new LongPointer(flatten(new int[][] {request.promptIds()}, request.promptIds().length));
+                    LongPointer ids2 = request.promptIds2() == null ? null
+                            : new LongPointer(flatten(new int[][] {request.promptIds2()}, request.promptIds().length));
+                    LongPointer seeds = request.seeds() == null ? null : new LongPointer(request.seeds())) {
+                HspaceNative.hs_condition_request_init(r);
+                r.images(pixels).num_images(images.dim(0)).height((int) images.dim(2)).width((int) images.dim(3))
+                        .prompt_ids(ids).prompt_ids_2(ids2).token_length(request.promptIds().length)
+                        .scheduler(request.scheduler().code).steps(request.steps()).step(request.step())
+                        .mode(request.mode().code).seeds(seeds).pooling(request.pooling().code)
+                        .batch_size(request.batchSize());
+                Map<String, FloatTensor> out = readResult(HspaceNative.hs_condition(live(), r));
+                return new ConditionResult(out.get("h"), out.get("timesteps").data()[0]);
             }
         });
     }

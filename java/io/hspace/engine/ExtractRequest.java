@@ -25,10 +25,30 @@ import java.util.Objects;
  * @param pooling how h is reduced
  * @param images whether to run every step and decode images
  * @param batchSize items per U-Net batch, 0 for all at once
+ * @param steering alpha * d added to h at chosen steps (needs images), or null for none
  */
 public record ExtractRequest(int[][] promptIds, int[][] promptIds2, int[] negativeIds, int[] negativeIds2,
         boolean negativeIsEmpty, long[] seeds, int[] itemPrompts, long[] itemSeeds, int steps, float guidance, int width, int height, Scheduler scheduler,
-        int[] captureSteps, Branch branch, Pooling pooling, boolean images, int batchSize) {
+        int[] captureSteps, Branch branch, Pooling pooling, boolean images, int batchSize, Steering steering) {
+    /** A request without steering. */
+    public ExtractRequest(int[][] promptIds, int[][] promptIds2, int[] negativeIds, int[] negativeIds2,
+            boolean negativeIsEmpty, long[] seeds, int[] itemPrompts, long[] itemSeeds, int steps, float guidance, int width,
+            int height, Scheduler scheduler, int[] captureSteps, Branch branch, Pooling pooling, boolean images, int batchSize) {
+        this(promptIds, promptIds2, negativeIds, negativeIds2, negativeIsEmpty, seeds, itemPrompts, itemSeeds, steps, guidance,
+                width, height, scheduler, captureSteps, branch, pooling, images, batchSize, null);
+    }
+
+    /** This request with {@code value} as its steering (null: none); validated as a new request. */
+    public ExtractRequest withSteering(Steering value) {
+        return new ExtractRequest(promptIds, promptIds2, negativeIds, negativeIds2, negativeIsEmpty, seeds, itemPrompts,
+                itemSeeds, steps, guidance, width, height, scheduler, captureSteps, branch, pooling, images, batchSize, value);
+    }
+
+    /** The number of items: prompts x seeds, or the explicit items. */
+    public int itemCount() {
+        return itemPrompts != null ? itemPrompts.length : promptIds.length * seeds.length;
+    }
+
     public ExtractRequest {
         Objects.requireNonNull(promptIds, "promptIds");
         if ((itemPrompts == null) != (itemSeeds == null)
@@ -50,6 +70,21 @@ public record ExtractRequest(int[][] promptIds, int[][] promptIds2, int[] negati
         }
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        }
+        if (steering != null) {
+            if (!images) {
+                throw new IllegalArgumentException("steering needs images: the steered h must reach the up path");
+            }
+            int items = itemPrompts != null ? itemPrompts.length : promptIds.length * seeds.length;
+            if (steering.alphas().length != items) {
+                throw new IllegalArgumentException("steering has " + steering.alphas().length + " alphas for " + items
+                        + " items (one alpha per item)");
+            }
+            for (int s : steering.steps()) {
+                if (s >= steps) {
+                    throw new IllegalArgumentException("steering step " + s + " is outside the " + steps + " steps (0-based)");
+                }
+            }
         }
     }
 }

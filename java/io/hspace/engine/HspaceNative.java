@@ -155,6 +155,16 @@ public final class HspaceNative {
         @MemberSetter public native hs_extract_request want_images(int value);
 
         @MemberSetter public native hs_extract_request batch_size(int value);
+
+        @MemberSetter public native hs_extract_request steer_direction(@Cast("const float*") FloatPointer value);
+
+        @MemberSetter public native hs_extract_request steer_numel(long value);
+
+        @MemberSetter public native hs_extract_request steer_alphas(@Cast("const float*") FloatPointer value);
+
+        @MemberSetter public native hs_extract_request steer_steps(@Cast("const int32_t*") IntPointer value);
+
+        @MemberSetter public native hs_extract_request num_steer_steps(int value);
     }
 
     public static native void hs_extract_request_init(hs_extract_request request);
@@ -162,6 +172,55 @@ public final class HspaceNative {
     public static native hs_result hs_scheduler_timesteps(hs_engine engine, int scheduler, int steps);
 
     public static native hs_result hs_extract(hs_engine engine, @Const hs_extract_request request);
+
+    public static final int HS_CONDITION_NOISE = 0;
+    public static final int HS_CONDITION_INVERT = 1;
+
+    /** {@code struct hs_condition_request}; the pointers must outlive the hs_condition call. */
+    public static class hs_condition_request extends Pointer {
+        static {
+            Loader.load();
+        }
+
+        public hs_condition_request() {
+            super((Pointer) null);
+            allocate();
+        }
+
+        private native void allocate();
+
+        @MemberSetter public native hs_condition_request images(@Cast("const float*") FloatPointer value);
+
+        @MemberSetter public native hs_condition_request num_images(long value);
+
+        @MemberSetter public native hs_condition_request width(int value);
+
+        @MemberSetter public native hs_condition_request height(int value);
+
+        @MemberSetter public native hs_condition_request prompt_ids(@Cast("const int64_t*") LongPointer value);
+
+        @MemberSetter public native hs_condition_request prompt_ids_2(@Cast("const int64_t*") LongPointer value);
+
+        @MemberSetter public native hs_condition_request token_length(long value);
+
+        @MemberSetter public native hs_condition_request scheduler(int value);
+
+        @MemberSetter public native hs_condition_request steps(int value);
+
+        @MemberSetter public native hs_condition_request step(int value);
+
+        @MemberSetter public native hs_condition_request mode(int value);
+
+        @MemberSetter public native hs_condition_request seeds(@Cast("const int64_t*") LongPointer value);
+
+        @MemberSetter public native hs_condition_request pooling(int value);
+
+        @MemberSetter public native hs_condition_request batch_size(int value);
+    }
+
+    public static native void hs_condition_request_init(hs_condition_request request);
+
+    public static native hs_result hs_condition(hs_engine engine, @Const hs_condition_request request);
 
     public static final int HS_SIM_COSINE = 0;
     public static final int HS_SIM_PROJECTION = 1;
