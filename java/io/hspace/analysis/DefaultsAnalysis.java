@@ -166,6 +166,12 @@ public final class DefaultsAnalysis {
 
     private record Point(double[] scores, double[] weights, double[] shares, double position) {}
 
+    /** The variants' scores and mixture weights {@code {scores, weights}} of a cell's Gram under seed weights w. */
+    static double[][] scoresAndWeights(SeedGram g, double[] w) {
+        Point p = point(g, w, g.prompts() - 1);
+        return new double[][] {p.scores, p.weights};
+    }
+
     private static Point point(SeedGram g, double[] w, int k) {
         double[][] m = g.means(w);
         double[] neutral = new double[k + 1];

@@ -105,7 +105,8 @@ public final class DescriptorsAnalysis {
         return new SetResult(set, steps, out);
     }
 
-    private static double[][] alignments(SeedGram g, double[] w, int nc, int nd, boolean base) {
+    /** alignment[concept][descriptor] of an entry's Gram (concepts, descriptors, base) under seed weights w. */
+    static double[][] alignments(SeedGram g, double[] w, int nc, int nd, boolean base) {
         double[][] m = g.means(w);
         int n = g.prompts();
         double[] mu = new double[n];

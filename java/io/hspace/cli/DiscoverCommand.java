@@ -9,6 +9,7 @@ import io.hspace.engine.EngineOptions;
 import io.hspace.study.Study;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,6 +46,10 @@ final class DiscoverCommand implements Callable<Integer> {
             defaultValue = "600")
     long timeout;
 
+    @Option(names = "--priors", paramLabel = "FILE",
+            description = "A Toy World prior table: also print discovery_recall_at_3 of the results against it.")
+    Path priors;
+
     @Mixin
     ModelOptions model;
 
@@ -65,6 +70,13 @@ final class DiscoverCommand implements Callable<Integer> {
             StudyAnalyses results = StudyAnalyses.run(study, atlas, new NativeProjections(model.device), StudyAnalyses.Only.DISCOVER,
                     spec, options);
             results.writeTables(dir, "discover");
+            if (priors != null) {
+                io.hspace.toyworld.DiscoveryScores.Recall r = io.hspace.toyworld.DiscoveryScores.recallAt3(results.discover(),
+                        io.hspace.toyworld.PriorTable.load(priors));
+                r.targets().forEach(t -> System.out.println((t.found() ? "found  " : "missed ") + t.prompt() + " " + t.attribute()
+                        + "=" + t.planted() + " (" + String.format(Locale.ROOT, "%.2f", t.probability()) + ") top3 " + t.top3()));
+                System.out.printf(Locale.ROOT, "discovery_recall_at_3: %.4f (%d of %d)%n", r.value(), r.found(), r.targets().size());
+            }
         }
         System.out.println("wrote " + dir.resolve("discover.json") + " and " + dir.resolve("discover.csv"));
         return 0;

@@ -41,7 +41,7 @@ final class DiscoverStep {
     static void prepare(Study study, Atlas atlas, HExtractor extractor, AtlasRunner.Tokenizer tokenizer,
             Captioners.Spec override, EngineOptions options) throws Exception {
         for (Study.Discover d : study.discover()) {
-            List<TaggedPrompt> text = new ArrayList<>();
+            Map<List<Long>, List<TaggedPrompt>> text = new LinkedHashMap<>();
             try (Captioner captioner = Captioners.open(override != null ? override : d.captioner(), options)) {
                 for (DiscoverCell cell : d.cells()) {
                     List<ItemKey> items = items(study, atlas, cell);
@@ -49,13 +49,15 @@ final class DiscoverStep {
                     CaptionStore store = AtlasCaptions.captionMissing(atlas, captioner, items, bar::update);
                     List<String> captions = items.stream().map(store::get).toList();
                     for (String w : DiscoverAnalysis.candidateWords(captions, cell.minCount())) {
-                        text.add(new TaggedPrompt(cell.textPrompt(w),
+                        text.computeIfAbsent(cell.textSeeds(study.seeds()), k -> new ArrayList<>()).add(new TaggedPrompt(cell.textPrompt(w),
                                 List.of(new PromptTag("discover:" + d.name(), cell.textTemplate(), Map.of("word", w)))));
                     }
                 }
             }
-            ProgressBar bar = new ProgressBar("extract text prompts", (long) text.size() * study.seeds().size());
-            AtlasRunner.run(atlas, extractor, text, study.seeds(), tokenizer, study.batchSize(), p -> bar.update(p.done()));
+            for (Map.Entry<List<Long>, List<TaggedPrompt>> e : text.entrySet()) {
+                ProgressBar bar = new ProgressBar("extract text prompts", (long) e.getValue().size() * e.getKey().size());
+                AtlasRunner.run(atlas, extractor, e.getValue(), e.getKey(), tokenizer, study.batchSize(), p -> bar.update(p.done()));
+            }
         }
     }
 
@@ -85,8 +87,9 @@ final class DiscoverStep {
                 Map<String, float[]> text = new LinkedHashMap<>();
                 for (String w : DiscoverAnalysis.candidateWords(texts, cell.minCount())) {
                     int id = atlas.promptId(cell.textPrompt(w));
-                    if (id >= 0 && study.seeds().stream().allMatch(s -> store.has(id, s))) {
-                        text.put(w, DiscoverAnalysis.mean(rows(store, cell.textPrompt(w), study.seeds()), null, true));
+                    List<Long> seeds = cell.textSeeds(study.seeds());
+                    if (id >= 0 && seeds.stream().allMatch(s -> store.has(id, s))) {
+                        text.put(w, DiscoverAnalysis.mean(rows(store, cell.textPrompt(w), seeds), null, true));
                     }
                 }
                 out.add(DiscoverAnalysis.compute(cell, name, study.seeds(), vectors, texts, text, study.stats(), projections));

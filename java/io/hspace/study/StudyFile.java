@@ -30,7 +30,8 @@ record StudyFile(
 
     record DiscoverSpec(String name, String prompt, LinkedHashMap<String, List<String>> over,
             @JsonProperty("text_template") String textTemplate, String captioner, String words,
-            @JsonProperty("timeout_s") Integer timeoutSeconds, @JsonProperty("min_count") Integer minCount) {}
+            @JsonProperty("timeout_s") Integer timeoutSeconds, @JsonProperty("min_count") Integer minCount,
+            @JsonProperty("text_seeds") Integer textSeeds) {}
 
     record DefaultsSpec(String name, String neutral, LinkedHashMap<String, List<String>> over,
             LinkedHashMap<String, FamilySpec> families) {}

@@ -383,7 +383,8 @@ final class StudyLoader {
                 prompts.add(p, new PromptTag("discover:" + name, prompt, combo), false);
                 Map<String, String> withWord = new LinkedHashMap<>(combo);
                 withWord.put("word", io.hspace.analysis.DiscoverCell.WORD);
-                cells.add(new io.hspace.analysis.DiscoverCell(name, p, fill(text, withWord), d.minCount() == null ? 3 : d.minCount()));
+                cells.add(new io.hspace.analysis.DiscoverCell(name, p, fill(text, withWord), d.minCount() == null ? 3 : d.minCount(),
+                        d.textSeeds() == null ? 0 : d.textSeeds()));
             }
             out.add(new Study.Discover(name, cells, captioner));
         }

@@ -7,13 +7,20 @@ import java.util.List;
 /**
  * Scores the discover analysis against a Toy World prior table: for each discover prompt that
  * the caption grammar parses, every attribute it leaves out whose planted distribution (the
- * table's marginal given what the prompt states, {@link PriorTable#marginal}) is not uniform is
- * a target; the target is found when a value of highest planted probability is among the top 3
+ * table's marginal given what the prompt states, {@link PriorTable#marginal}) has a value at least
+ * {@link #PLANTED_MARGIN} above uniform is a target; the target is found when a value of highest planted probability is among the top 3
  * ranked words. Prompts outside the grammar and uniform (control) attributes are not scored.
  */
 public final class DiscoveryScores {
-    /** How far the largest planted probability must exceed uniform to count as planted. */
-    static final double PLANTED_MARGIN = 1e-6;
+    /**
+     * How far the largest planted probability must exceed uniform for the attribute to count as
+     * planted: the 0.10 tolerance of DESIGN.md's quality gate on left-out frequencies (a smaller
+     * lean, e.g. a background 0.35 reached only through a chain of conditionals, is within what
+     * a passing model may miss).
+     */
+    public static final double PLANTED_MARGIN = 0.10;
+    /** Probabilities this close count as tied for the majority. */
+    static final double TIE = 1e-9;
 
     private DiscoveryScores() {}
 
@@ -71,7 +78,7 @@ public final class DiscoveryScores {
                 }
                 List<String> planted = new ArrayList<>();
                 for (int i = 0; i < p.length; i++) {
-                    if (p[i] >= max - PLANTED_MARGIN) {
+                    if (p[i] >= max - TIE) {
                         planted.add(Attribute.wordOf(a.domain().get(i)));
                     }
                 }

@@ -51,7 +51,7 @@ class DiscoverAnalysisTest {
     }
 
     static DiscoverAnalysis.CellResult run(World w) {
-        DiscoverCell cell = new DiscoverCell("t", "a thing", "a {word} thing", 3);
+        DiscoverCell cell = new DiscoverCell("t", "a thing", "a {word} thing", 3, 0);
         return DiscoverAnalysis.compute(cell, "test", w.seeds(), w.x(), w.captions(), w.text(), STATS, Projections.JAVA);
     }
 
@@ -144,7 +144,7 @@ class DiscoverAnalysisTest {
 
     @Test
     void textTemplateNeedsTheWordPlaceholder() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DiscoverCell("t", "a thing", "a thing", 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DiscoverCell("t", "a thing", "a thing", 3, 0));
         assertTrue(e.getMessage().contains("{word}"), e.getMessage());
     }
 }

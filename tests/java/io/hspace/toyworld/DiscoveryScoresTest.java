@@ -22,7 +22,7 @@ class DiscoveryScoresTest {
     static DiscoverAnalysis.CellResult cell(String prompt, String... ranked) {
         List<DiscoverAnalysis.WordResult> words = java.util.Arrays.stream(ranked)
                 .map(w -> new DiscoverAnalysis.WordResult(w, 5, 5, 1, 0, 2, 0.8, 0.6, 0.9, 1, 0.01, 0.02, w, null)).toList();
-        return new DiscoverAnalysis.CellResult(new DiscoverCell("d", prompt, "a {word} thing", 3), "test", List.of(), List.of(),
+        return new DiscoverAnalysis.CellResult(new DiscoverCell("d", prompt, "a {word} thing", 3, 0), "test", List.of(), List.of(),
                 words);
     }
 
