@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "compare", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Compares two models' findings: every defaults score and weight and every descriptor alignment of the study",
             "on atlas A and atlas B, B - A with a 95% paired bootstrap interval over seeds; a finding moves when the interval",
-            "excludes 0. Refuses atlases whose prompts differ. Writes OUT/compare.json and OUT/compare.csv."},
+            "excludes 0. Refuses atlases whose prompts differ. Writes OUT/compare.json, OUT/compare.csv and OUT/compare.html."},
         footer = {"", "Example:", "  hspace compare --a out/toy/atlas --b out/toy2/atlas --study study.yaml --out out/compare"})
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--a", required = true, paramLabel = "DIR", description = "Atlas A (an atlas folder, or a run folder holding atlas/).")
@@ -56,6 +56,7 @@ final class CompareCommand implements Callable<Integer> {
                         f.item().replace("\"", "\"\""), f.metric(), f.a(), f.b(), f.diff(), f.low(), f.high(), f.moves());
             }
         }
+        io.hspace.report.Report.writeCompare("hspace compare: " + a + " vs " + b, findings, out.resolve("compare.html"));
         long moved = findings.stream().filter(CompareAnalysis.Finding::moves).count();
         System.out.printf("%d findings: %d agree, %d move; wrote %s%n", findings.size(), findings.size() - moved, moved,
                 out.resolve("compare.csv"));

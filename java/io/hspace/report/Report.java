@@ -42,8 +42,12 @@ public final class Report {
 
     /** Writes the report to {@code out} atomically (temporary file, then rename). */
     public static void write(Input in, Path out) throws IOException {
+        writeAtomically(render(in), out);
+    }
+
+    private static void writeAtomically(String html, Path out) throws IOException {
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
-        Files.writeString(tmp, render(in), StandardCharsets.UTF_8);
+        Files.writeString(tmp, html, StandardCharsets.UTF_8);
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -198,6 +202,51 @@ public final class Report {
         if (!cells.isEmpty()) {
             b.append("<div class=\"grid\">").append(String.join("", cells)).append("</div>");
         }
+    }
+
+    /**
+     * Writes the self-contained HTML page of a model comparison: every finding on A and B, the
+     * difference with its interval, whether it moves, and a chart of the differences.
+     */
+    public static void writeCompare(String title, List<io.hspace.analysis.CompareAnalysis.Finding> findings, Path out)
+            throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">")
+                .append("<title>").append(Html.escape(title)).append("</title><style>").append(CSS).append("</style></head><body>\n");
+        b.append("<h1>").append(Html.escape(title)).append("</h1>\n<section id=\"compare\" class=\"analysis\"><h2>Comparison</h2>");
+        long moved = findings.stream().filter(io.hspace.analysis.CompareAnalysis.Finding::moves).count();
+        b.append("<p>").append(findings.size()).append(" findings: ").append(findings.size() - moved).append(" agree, ").append(moved)
+                .append(" move (the 95% paired bootstrap interval of B &minus; A excludes 0).</p>");
+        b.append("<table class=\"sortable\"><tr><th>analysis</th><th>subject</th><th>item</th><th>metric</th><th>A</th><th>B</th>"
+                + "<th>B &minus; A [95%]</th><th>moves</th></tr>");
+        List<String> labels = new ArrayList<>();
+        int n = findings.size();
+        double[] v = new double[n];
+        double[] lo = new double[n];
+        double[] hi = new double[n];
+        double min = 0;
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            io.hspace.analysis.CompareAnalysis.Finding f = findings.get(i);
+            b.append("<tr><td>").append(Html.escape(f.analysis())).append("</td><td>").append(Html.escape(f.subject())).append("</td><td>")
+                    .append(Html.escape(f.item())).append("</td><td>").append(f.metric()).append("</td><td>").append(Html.num(f.a()))
+                    .append("</td><td>").append(Html.num(f.b())).append("</td><td>").append(Html.num(f.diff())).append(" [")
+                    .append(Html.num(f.low())).append(", ").append(Html.num(f.high())).append("]</td><td>").append(f.moves() ? "moves" : "agrees")
+                    .append("</td></tr>");
+            labels.add(f.subject() + " " + f.item() + " " + f.metric());
+            v[i] = f.diff();
+            lo[i] = f.low();
+            hi[i] = f.high();
+            min = Math.min(min, lo[i]);
+            max = Math.max(max, hi[i]);
+        }
+        b.append("</table>");
+        if (n > 0) {
+            b.append(Charts.bars("B - A (95% interval)", labels, v, lo, hi, min, max == min ? min + 1 : max));
+        }
+        b.append("</section><script>").append(JS).append("</script></body></html>\n");
+        writeAtomically(b.toString(), out);
     }
 
     private static void discover(StringBuilder b, Input in) {
