@@ -53,11 +53,7 @@ final class RunCommand implements Callable<Integer> {
         AtlasSettings settings = study.settings(extractor.identity().modelIdentity());
         Atlas atlas = Atlas.openForWriting(dir.resolve("atlas"), settings, extractor.identity(),
                 extractor.capturedTimesteps(settings));
-        study.prompts().forEach(p -> {
-            if (extractor.tokenizer().wasTruncated(p.text())) {
-                System.err.println("warning: prompt truncated to " + extractor.tokenizer().maxLength() + " tokens: " + p.text());
-            }
-        });
+        PromptFiles.warnTruncated(extractor.tokenizer(), study.prompts().stream().map(p -> p.text()).toList());
         ProgressBar bar = new ProgressBar("extract", (long) study.prompts().size() * study.seeds().size());
         AtlasRunner.Summary summary = AtlasRunner.run(atlas, extractor, study.prompts(), study.seeds(),
                 extractor.tokenizer()::encode, study.batchSize(), p -> bar.update(p.done()));

@@ -34,7 +34,7 @@ import picocli.CommandLine.Parameters;
 /** {@code hspace toyworld}: the Toy World renderer and reader (DESIGN.md, "Toy World"). */
 @Command(name = "toyworld", mixinStandardHelpOptions = true,
         description = "Toy World: render captioned training images from a prior table, and read attributes back from images.",
-        subcommands = {ToyWorldCommand.Render.class, ToyWorldCommand.Read.class, ToyWorldCommand.Score.class,
+        subcommands = {ToyWorldCommand.Render.class, ToyWorldCommand.Read.class, ToyWorldCommand.Score.class, ToyWorldCheckCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  hspace toyworld render --n 1000 --priors models/toy/priors.json --seed 1 --out /tmp/toy"})
 public final class ToyWorldCommand implements Runnable {

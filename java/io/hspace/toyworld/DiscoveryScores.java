@@ -43,16 +43,34 @@ public final class DiscoveryScores {
      * @param found targets found
      * @param targets every target
      */
-    public record Recall(int found, List<Target> targets) {
+    public record Recall(int found, List<Target> targets) implements Scorecard.Section {
         /** found / targets; NaN when no cell has a planted value. */
         public double value() {
             return targets.isEmpty() ? Double.NaN : (double) found / targets.size();
         }
+
+        @Override
+        public List<Scorecard.Line> lines() {
+            return List.of(new Scorecard.Line("discovery_recall_at_" + RECALL_K, value()));
+        }
+
+        @Override
+        public String details() {
+            StringBuilder b = new StringBuilder("discovery: planted value among the top " + RECALL_K + " words\n");
+            for (Target t : targets) {
+                b.append(String.format(java.util.Locale.ROOT, "  %-40s %-10s planted %s (%.2f)  top %s  %s%n", t.prompt(),
+                        t.attribute(), t.planted(), t.probability(), t.top3(), t.found() ? "found" : "missed"));
+            }
+            return b.toString();
+        }
     }
+
+    /** The k of the scorecard's recall. */
+    static final int RECALL_K = 3;
 
     /** {@code discovery_recall_at_3} of discover results against {@code priors}. */
     public static Recall recallAt3(List<DiscoverAnalysis.CellResult> results, PriorTable priors) {
-        return recallAt(results, priors, 3);
+        return recallAt(results, priors, RECALL_K);
     }
 
     /** Recall at {@code k} (see the class comment). */
