@@ -2,6 +2,7 @@ package io.hspace.analysis;
 
 import io.hspace.analysis.DefaultsAnalysis.Estimate;
 import io.hspace.atlas.Sampler;
+import io.hspace.engine.Branch;
 import io.hspace.engine.ConditionMode;
 import io.hspace.engine.ConditionRequest;
 import io.hspace.engine.ConditionResult;
@@ -27,9 +28,11 @@ public final class ConditionAnalysis {
 
     /**
      * One attribute family: values read through the prompts {@code template} with
-     * {@code {value}} replaced by each value.
+     * {@code {value}} replaced by each value; a value's H is the mean over every combination of
+     * the {@code over} slots (e.g. the other attributes), so that what the values share cancels
+     * in the centring instead of pulling images towards the values whose prompts imply it.
      */
-    public record Family(String name, String template, List<String> values) {
+    public record Family(String name, String template, List<String> values, Map<String, List<String>> over) {
         public Family {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("a condition family needs a name");
@@ -44,11 +47,36 @@ public final class ConditionAnalysis {
                 throw new IllegalArgumentException("family '" + name + "': a value is listed twice in " + values);
             }
             values = List.copyOf(values);
+            over = over == null ? Map.of() : new java.util.LinkedHashMap<>(over);
+            for (String slot : over.keySet()) {
+                if (!template.contains("{" + slot + "}")) {
+                    throw new IllegalArgumentException("family '" + name + "': slot {" + slot + "} is not in the template '" + template + "'");
+                }
+            }
         }
 
-        /** The value prompts, in value order. */
-        public List<String> prompts() {
-            return values.stream().map(v -> template.replace("{value}", v)).toList();
+        /** A family without slots to average over. */
+        public Family(String name, String template, List<String> values) {
+            this(name, template, values, Map.of());
+        }
+
+        /** The prompts of each value: the template over every combination of {@code over}, [values][combinations]. */
+        public List<List<String>> prompts() {
+            List<String> filled = List.of(template);
+            for (Map.Entry<String, List<String>> e : over.entrySet()) {
+                List<String> next = new ArrayList<>();
+                for (String f : filled) {
+                    for (String v : e.getValue()) {
+                        next.add(f.replace("{" + e.getKey() + "}", v));
+                    }
+                }
+                filled = next;
+            }
+            List<List<String>> out = new ArrayList<>();
+            for (String v : values) {
+                out.add(filled.stream().map(f -> f.replace("{value}", v)).toList());
+            }
+            return out;
         }
     }
 
@@ -83,10 +111,16 @@ public final class ConditionAnalysis {
      * @param promptSeeds seeds of the value-prompt extraction
      * @param imageSeed noise seed of image i is imageSeed + i (noise mode)
      * @param centre what the vectors are centred on
+     * @param valueBranch the CFG branch the value prompts' h comes from: uncond (the sampled
+     *     latents read with the sampler's negative prompt, as the images are read with
+     *     {@code prompt}) or cond (read with the value prompt itself)
      */
     public record Spec(String name, List<Family> families, Sampler sampler, int step, ConditionMode mode, Pooling pooling,
-            String prompt, List<Long> promptSeeds, long imageSeed, Centre centre) {
+            String prompt, List<Long> promptSeeds, long imageSeed, Centre centre, Branch valueBranch) {
         public Spec {
+            if (valueBranch == Branch.BOTH) {
+                throw new IllegalArgumentException("condition '" + name + "': the value branch is cond or uncond, not both");
+            }
             if (families == null || families.isEmpty()) {
                 throw new IllegalArgumentException("condition '" + name + "': no families to read");
             }
@@ -158,9 +192,16 @@ public final class ConditionAnalysis {
         float[][] h = rows(cond.h().data(), n);
         List<FamilyResult> out = new ArrayList<>();
         for (Family f : spec.families()) {
-            PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), f.prompts(), spec.promptSeeds(),
-                    new int[] {spec.step()}, spec.pooling(), 0);
-            double[][] cos = scores(h, pv.mean(), spec.centre(), projections);
+            List<List<String>> byValue = f.prompts();
+            List<String> all = byValue.stream().flatMap(List::stream).toList();
+            PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), all, spec.promptSeeds(),
+                    new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0);
+            int per = byValue.get(0).size();
+            float[][] valueH = new float[f.values().size()][];
+            for (int v = 0; v < valueH.length; v++) {
+                valueH[v] = mean(java.util.Arrays.copyOfRange(pv.mean(), v * per, (v + 1) * per));
+            }
+            double[][] cos = scores(h, valueH, spec.centre(), projections);
             int[] pred = argmax(cos);
             List<String> predicted = new ArrayList<>(n);
             for (int p : pred) {

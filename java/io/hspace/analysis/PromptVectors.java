@@ -5,13 +5,14 @@ import io.hspace.engine.Branch;
 import io.hspace.engine.Engine;
 import io.hspace.engine.ExtractRequest;
 import io.hspace.engine.ExtractResult;
+import io.hspace.engine.FloatTensor;
 import io.hspace.engine.Pooling;
 import io.hspace.prompt.ClipTokenizer;
 import java.util.List;
 
 /**
  * H of prompts extracted directly from an engine (no atlas): for each prompt the mean over
- * seeds and the given steps of the conditional branch's h, and the mean norm of the per-item,
+ * seeds and the given steps of one CFG branch's h, and the mean norm of the per-item,
  * per-step h (the scale {@link SteerAnalysis} measures alpha in).
  *
  * @param mean [prompts][values] H per prompt
@@ -24,15 +25,18 @@ public record PromptVectors(float[][] mean, long[] shape, double meanNorm) {
      * Extracts prompts x seeds and averages.
      *
      * @param steps 0-based steps to capture (ascending)
+     * @param branch cond: h read with each prompt; uncond: h of the same sampled latents read with
+     *     the sampler's negative prompt (the reading conditioning uses for external images)
      * @param batchSize items per U-Net batch, 0 for all at once
      */
     public static PromptVectors extract(Engine engine, ClipTokenizer tokenizer, Sampler sampler, List<String> prompts,
-            List<Long> seeds, int[] steps, Pooling pooling, int batchSize) {
+            List<Long> seeds, int[] steps, Branch branch, Pooling pooling, int batchSize) {
         ExtractRequest request = request(tokenizer, sampler, prompts, seeds.stream().mapToLong(Long::longValue).toArray(), null,
-                null, steps, pooling, false, batchSize);
+                null, steps, branch, pooling, false, batchSize);
         ExtractResult r = engine.extract(request);
-        float[] h = r.h().data();
-        long[] full = r.h().shape();  // [P, S, K, ...]
+        FloatTensor t = branch == Branch.UNCOND ? r.hUncond() : r.h();
+        float[] h = t.data();
+        long[] full = t.shape();  // [P, S, K, ...]
         long[] shape = java.util.Arrays.copyOfRange(full, 3, full.length);
         int d = (int) (h.length / (full[0] * full[1] * full[2]));
         int perPrompt = (int) (full[1] * full[2]);
@@ -58,13 +62,13 @@ public record PromptVectors(float[][] mean, long[] shape, double meanNorm) {
 
     /** The extraction request the analyses use: CFG with the sampler's negative prompt, conditional h. */
     static ExtractRequest request(ClipTokenizer tokenizer, Sampler sampler, List<String> prompts, long[] seeds,
-            int[] itemPrompts, long[] itemSeeds, int[] steps, Pooling pooling, boolean images, int batchSize) {
+            int[] itemPrompts, long[] itemSeeds, int[] steps, Branch branch, Pooling pooling, boolean images, int batchSize) {
         int[][] ids = new int[prompts.size()][];
         for (int p = 0; p < ids.length; p++) {
             ids[p] = tokenizer.encode(prompts.get(p), true);
         }
         return new ExtractRequest(ids, null, tokenizer.encode(sampler.negativePrompt(), true), null,
                 sampler.negativePrompt().isEmpty(), seeds, itemPrompts, itemSeeds, sampler.steps(), (float) sampler.guidance(),
-                sampler.width(), sampler.height(), sampler.scheduler(), steps, Branch.COND, pooling, images, batchSize);
+                sampler.width(), sampler.height(), sampler.scheduler(), steps, branch, pooling, images, batchSize);
     }
 }

@@ -3,6 +3,7 @@ package io.hspace.analysis;
 import io.hspace.analysis.DefaultsAnalysis.Estimate;
 import io.hspace.atlas.Sampler;
 import io.hspace.caption.Captioner;
+import io.hspace.engine.Branch;
 import io.hspace.engine.Engine;
 import io.hspace.engine.ExtractRequest;
 import io.hspace.engine.ExtractResult;
@@ -170,7 +171,7 @@ public final class SteerAnalysis {
         int[] steered = spec.steps().isEmpty() ? allSteps(spec.sampler().steps()) : spec.steps().stream().mapToInt(Integer::intValue).toArray();
         List<String> both = new ArrayList<>(fromPrompts);
         both.addAll(toPrompts);
-        PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), both, spec.seeds(), steered, Pooling.NONE, batchSize);
+        PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), both, spec.seeds(), steered, Branch.COND, Pooling.NONE, batchSize);
         int d = pv.mean()[0].length;
         double[] diff = new double[d];
         for (int p = 0; p < pairs.size(); p++) {
@@ -207,7 +208,7 @@ public final class SteerAnalysis {
             }
         }
         ExtractRequest request = PromptVectors.request(tokenizer, spec.sampler(), fromPrompts, null, itemPrompts, itemSeeds,
-                steered, Pooling.SPATIAL_MEAN, true, batchSize)
+                steered, Branch.COND, Pooling.SPATIAL_MEAN, true, batchSize)
                 .withSteering(new Steering(direction, pv.shape(), alphas, steered));
         ExtractResult r = engine.extract(request);
         Files.createDirectories(imageDir);

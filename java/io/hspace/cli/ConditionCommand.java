@@ -6,6 +6,7 @@ import io.hspace.analysis.ImageLabels;
 import io.hspace.analysis.NativeProjections;
 import io.hspace.analysis.Stats;
 import io.hspace.atlas.Sampler;
+import io.hspace.engine.Branch;
 import io.hspace.engine.ConditionMode;
 import io.hspace.engine.Engine;
 import io.hspace.engine.Pooling;
@@ -44,7 +45,7 @@ final class ConditionCommand implements Callable<Integer> {
     Path labels;
 
     @Option(names = "--family", description = "NAME:TEMPLATE:V1,V2,... e.g. 'color:a {value} shape:red,green,blue' "
-            + "(repeatable); default: the Toy World families.")
+            + "(repeatable); default: the Toy World families, each value's H averaged over full captions of the other attributes.")
     List<String> families = new ArrayList<>();
 
     @Option(names = "--model", description = "Diffusers model folder.", defaultValue = "models/toy")
@@ -68,8 +69,13 @@ final class ConditionCommand implements Callable<Integer> {
     @Option(names = "--centre", description = "prompts or images (what h and H are centred on).", defaultValue = "images")
     String centre;
 
-    @Option(names = "--prompt", description = "The prompt the images' h is read with.", defaultValue = "")
+    @Option(names = "--prompt", description = "The prompt the images' h is read with (also the value extraction's negative prompt).",
+            defaultValue = "")
     String prompt;
+
+    @Option(names = "--value-branch", description = "uncond (value prompts' sampled latents read with --prompt, as the images are) "
+            + "or cond (read with the value prompt).", defaultValue = "uncond")
+    String valueBranch;
 
     @Option(names = "--guidance", description = "CFG scale of the value-prompt extraction.", defaultValue = "7.5")
     double guidance;
@@ -77,7 +83,7 @@ final class ConditionCommand implements Callable<Integer> {
     @Option(names = "--size", description = "WIDTHxHEIGHT the images are resized to; default: the model's training size.")
     String size;
 
-    @Option(names = "--prompt-seeds", description = "Seeds of the value-prompt extraction.", defaultValue = "0-15")
+    @Option(names = "--prompt-seeds", description = "Seeds of the value-prompt extraction.", defaultValue = "0-3")
     String promptSeeds;
 
     @Option(names = "--image-seed", description = "Noise seed of the first image (image i: seed + i).", defaultValue = "0")
@@ -97,8 +103,9 @@ final class ConditionCommand implements Callable<Integer> {
             warnSkipped(folder);
             List<Map<String, String>> truth = labels == null ? null : ImageLabels.read(labels, folder.files());
             ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("condition", parseFamilies(families),
-                    new Sampler(Scheduler.lookup(scheduler), steps, guidance, wh[0], wh[1], ""), step, ConditionMode.lookup(mode),
-                    Pooling.lookup(pool), prompt, Seeds.parse(promptSeeds), imageSeed, ConditionAnalysis.Centre.lookup(centre));
+                    new Sampler(Scheduler.lookup(scheduler), steps, guidance, wh[0], wh[1], prompt), step, ConditionMode.lookup(mode),
+                    Pooling.lookup(pool), prompt, Seeds.parse(promptSeeds), imageSeed, ConditionAnalysis.Centre.lookup(centre),
+                    Branch.lookup(valueBranch));
             ClipTokenizer tokenizer = ClipTokenizer.load(modelDir.resolve("tokenizer"));
             ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT,
                     new NativeProjections(model.device));
@@ -142,13 +149,17 @@ final class ConditionCommand implements Callable<Integer> {
     static List<ConditionAnalysis.Family> parseFamilies(List<String> specs) {
         List<ConditionAnalysis.Family> out = new ArrayList<>();
         if (specs.isEmpty()) {
+            // Each family's value stated in full captions, averaged over the other attributes.
             for (Attribute a : Attribute.values()) {
-                String template = switch (a) {
-                    case SHAPE -> "a {value}";
-                    case BACKGROUND -> "a shape on a {value} background";
-                    default -> "a {value} shape";
-                };
-                out.add(new ConditionAnalysis.Family(a.word(), template, a.domain().stream().map(Attribute::wordOf).toList()));
+                Map<String, List<String>> over = new java.util.LinkedHashMap<>();
+                String template = "a {size} {color} {shape} on a {background} background";
+                for (Attribute other : Attribute.values()) {
+                    if (other != a) {
+                        over.put(other.word(), other.domain().stream().map(Attribute::wordOf).toList());
+                    }
+                }
+                out.add(new ConditionAnalysis.Family(a.word(), template.replace("{" + a.word() + "}", "{value}"),
+                        a.domain().stream().map(Attribute::wordOf).toList(), over));
             }
             return out;
         }
