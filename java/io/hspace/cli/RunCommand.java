@@ -52,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("analysing ...");
             StudyAnalyses results = StudyAnalyses.run(study, atlas, new NativeProjections(model.device), StudyAnalyses.Only.ALL);
             results.writeTables(dir, "results");
-            results.writeReport(study, atlas, dir.resolve("report.html"));
+            results.writeReport(study, atlas, dir.resolve("report.html"), ValidationTables.runStudy(study, engine, dir, model.device));
         }
         System.out.println("report: " + dir.resolve("report.html"));
         return 0;

@@ -43,6 +43,43 @@ final class ValidationTables {
         });
     }
 
+    /**
+     * Runs the study's {@code analyses.condition} and {@code analyses.steer} entries on the opened
+     * engine, writes condition-NAME.json/csv and steer-NAME.json/csv (images under
+     * steer-NAME/) into {@code dir}, and returns their report sections.
+     */
+    static java.util.List<String> runStudy(io.hspace.study.Study study, io.hspace.engine.Engine engine, Path dir, int device)
+            throws IOException {
+        java.util.List<String> sections = new java.util.ArrayList<>();
+        if (study.condition().isEmpty() && study.steer().isEmpty()) {
+            return sections;
+        }
+        io.hspace.prompt.ClipTokenizer tokenizer = io.hspace.prompt.ClipTokenizer.load(engine.modelDir().resolve("tokenizer"));
+        for (io.hspace.study.Study.Condition c : study.condition()) {
+            System.err.println("condition " + c.spec().name() + " ...");
+            io.hspace.analysis.ImageFolder folder = io.hspace.analysis.ImageFolder.read(c.images(), c.spec().sampler().width(),
+                    c.spec().sampler().height());
+            ConditionCommand.warnSkipped(folder);
+            ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, c.spec(), folder,
+                    c.labels() == null ? null : io.hspace.analysis.ImageLabels.read(c.labels(), folder.files()), study.stats(),
+                    new io.hspace.analysis.NativeProjections(device));
+            Path sub = dir.resolve("condition-" + c.spec().name());
+            writeCondition(sub, r);
+            sections.add(io.hspace.report.ValidationReport.condition(r));
+        }
+        for (io.hspace.study.Study.Steer s : study.steer()) {
+            System.err.println("steer " + s.spec().name() + " ...");
+            Path sub = dir.resolve("steer-" + s.spec().name());
+            try (io.hspace.caption.Captioner captioner = SteerCommand.captioner(s.captioner())) {
+                SteerAnalysis.Result r = SteerAnalysis.run(engine, tokenizer, s.spec(), captioner, sub.resolve("images"), study.stats(),
+                        study.batchSize());
+                writeSteer(sub, r);
+                sections.add(io.hspace.report.ValidationReport.steer(r));
+            }
+        }
+        return sections;
+    }
+
     private interface Body {
         void write(PrintWriter w) throws IOException;
     }

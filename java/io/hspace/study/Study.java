@@ -1,5 +1,8 @@
 package io.hspace.study;
 
+import io.hspace.analysis.ConditionAnalysis;
+import io.hspace.analysis.SteerAnalysis;
+
 import io.hspace.analysis.ClusterSpec;
 import io.hspace.analysis.DefaultsCell;
 import io.hspace.analysis.DescriptorSet;
@@ -30,10 +33,30 @@ import java.util.Map;
  * @param clusters cluster analyses
  * @param stats resampling settings
  * @param warnings things the loader accepted but a user should know (merged duplicates)
+ * @param condition conditioning analyses ({@code analyses.condition})
+ * @param steer steering analyses ({@code analyses.steer})
  */
 public record Study(Path file, String name, Path model, Sampler sampler, CapturePlan capture, boolean images, int batchSize,
         List<Long> seeds, List<TaggedPrompt> prompts, Map<String, List<String>> promptSets, List<DefaultsCell> defaults,
-        List<DescriptorSet> descriptors, List<ClusterSpec> clusters, Stats stats, List<String> warnings) {
+        List<DescriptorSet> descriptors, List<ClusterSpec> clusters, Stats stats, List<String> warnings,
+        List<Condition> condition, List<Steer> steer) {
+
+    /**
+     * One {@code analyses.condition} entry.
+     *
+     * @param images the image folder (relative paths resolved against the study file's folder)
+     * @param labels the labels JSONL, or null
+     * @param spec the analysis settings
+     */
+    public record Condition(Path images, Path labels, ConditionAnalysis.Spec spec) {}
+
+    /**
+     * One {@code analyses.steer} entry.
+     *
+     * @param spec the analysis settings
+     * @param captioner the captioner's name ({@code toyworld})
+     */
+    public record Steer(SteerAnalysis.Spec spec, String captioner) {}
 
     /** Reads and checks a study file (YAML or JSON). */
     public static Study load(Path file) {
