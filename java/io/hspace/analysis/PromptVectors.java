@@ -31,15 +31,24 @@ public record PromptVectors(float[][] mean, long[] shape, double meanNorm) {
      */
     public static PromptVectors extract(Engine engine, ClipTokenizer tokenizer, Sampler sampler, List<String> prompts,
             List<Long> seeds, int[] steps, Branch branch, Pooling pooling, int batchSize) {
-        ExtractRequest request = request(tokenizer, sampler, prompts, seeds.stream().mapToLong(Long::longValue).toArray(), null,
-                null, steps, branch, pooling, false, batchSize);
+        // Explicit (prompt, seed) items, prompt-major, as the atlas extracts: results are [items, K, ...].
+        int[] itemPrompts = new int[prompts.size() * seeds.size()];
+        long[] itemSeeds = new long[itemPrompts.length];
+        for (int p = 0, i = 0; p < prompts.size(); p++) {
+            for (long s : seeds) {
+                itemPrompts[i] = p;
+                itemSeeds[i++] = s;
+            }
+        }
+        ExtractRequest request = request(tokenizer, sampler, prompts, null, itemPrompts, itemSeeds, steps, branch, pooling, false,
+                batchSize);
         ExtractResult r = engine.extract(request);
         FloatTensor t = branch == Branch.UNCOND ? r.hUncond() : r.h();
         float[] h = t.data();
-        long[] full = t.shape();  // [P, S, K, ...]
-        long[] shape = java.util.Arrays.copyOfRange(full, 3, full.length);
-        int d = (int) (h.length / (full[0] * full[1] * full[2]));
-        int perPrompt = (int) (full[1] * full[2]);
+        long[] full = t.shape();  // [items, K, ...]
+        long[] shape = java.util.Arrays.copyOfRange(full, 2, full.length);
+        int perPrompt = seeds.size() * (int) full[1];
+        int d = h.length / (prompts.size() * perPrompt);
         float[][] mean = new float[prompts.size()][d];
         double norms = 0;
         for (int p = 0; p < prompts.size(); p++) {

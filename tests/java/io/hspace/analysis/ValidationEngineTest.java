@@ -117,8 +117,8 @@ class ValidationEngineTest {
         assertEquals(List.of(0.0, 3.0), spec.alphas());
         assertEquals(4, r.items().size());
         assertTrue(r.hNorm() > 0 && r.directionNorm() > 0);
-        ExtractResult plain = engine.extract(PromptVectors.request(tokenizer, SAMPLER, List.of("a circle"), new long[] {5, 6}, null, null,
-                new int[] {3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 0));
+        ExtractResult plain = engine.extract(PromptVectors.request(tokenizer, SAMPLER, List.of("a circle"), null, new int[] {0, 0},
+                new long[] {5, 6}, new int[] {3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 0));
         for (int s = 0; s < 2; s++) {
             SteerAnalysis.Item zero = r.items().get(2 * s);
             assertEquals(0.0, zero.alpha());
