@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Non-image files (by extension) are skipped with a warning; images of another size are resized; "
                 + "grayscale is converted to RGB.", "", "Example:",
             "  hspace toyworld render --n 200 --priors models/toy/priors.json --seed 7 --out /tmp/render",
-            "  hspace condition /tmp/render/images --labels /tmp/render/captions.jsonl --steps 10 --step 5 --out out/condition"})
+            "  hspace condition /tmp/render/images --labels /tmp/render/captions.jsonl --steps 10 --step 8 --out out/condition"})
 final class ConditionCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGES", description = "Folder of images (not recursive).")
     Path images;
@@ -57,7 +57,7 @@ final class ConditionCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "The schedule's number of steps.", defaultValue = "10")
     int steps;
 
-    @Option(names = "--step", description = "0-based step the images are read at (and the prompts captured at).", defaultValue = "5")
+    @Option(names = "--step", description = "0-based step the images are read at (and the prompts captured at).", defaultValue = "8")
     int step;
 
     @Option(names = "--mode", description = "noise or invert.", defaultValue = "noise")
