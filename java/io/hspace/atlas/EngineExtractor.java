@@ -111,7 +111,7 @@ public final class EngineExtractor implements HExtractor {
     }
 
     /** Item {@code i} of images [N, 3, H, W] in [0, 1] as PNG bytes. */
-    static byte[] png(FloatTensor images, int i) throws IOException {
+    public static byte[] png(FloatTensor images, int i) throws IOException {
         int h = (int) images.dim(2);
         int w = (int) images.dim(3);
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
         description = "Audits text-to-image diffusion models through their h-space (the U-Net mid-block output).",
         subcommands = {InfoCommand.class, TokenizeCommand.class, ExtractCommand.class, GenerateCommand.class, RunCommand.class,
             AnalysisCommand.Defaults.class, AnalysisCommand.Descriptors.class, AnalysisCommand.Cluster.class,
-            AnalysisCommand.ReportCommand.class, DiscoverCommand.class, CompareCommand.class, ExportCommand.class,
-            ToyWorldCommand.class, ScorecardCommand.class, CommandLine.HelpCommand.class},
+            AnalysisCommand.ReportCommand.class, DiscoverCommand.class, CompareCommand.class, ConditionCommand.class,
+            SteerCommand.class, ExportCommand.class, ToyWorldCommand.class, ScorecardCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Example:", "  hspace info models/toy"})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -42,7 +42,7 @@ final class RunCommand implements Callable<Integer> {
             StudyAnalyses results = StudyAnalyses.run(study, atlas, new NativeProjections(model.device), StudyAnalyses.Only.ALL,
                     null, model.engineOptions());
             results.writeTables(dir, "results");
-            results.writeReport(study, atlas, dir.resolve("report.html"));
+            results.writeReport(study, atlas, dir.resolve("report.html"), ValidationTables.runStudy(study, engine, dir, model.engineOptions()));
         }
         System.out.println("report: " + dir.resolve("report.html"));
         return 0;

@@ -110,7 +110,12 @@ record StudyAnalyses(DefaultsAnalysis.Result defaults, List<DescriptorsAnalysis.
 
     /** Writes the HTML report of these results. */
     void writeReport(Study study, Atlas atlas, Path file) throws IOException {
-        Report.write(new Report.Input(study.name(), atlas, study.seeds(), defaults, descriptors, clusters, methodText(), discover), file);
+        writeReport(study, atlas, file, List.of());
+    }
+
+    /** Writes the HTML report with further rendered sections (the validation analyses) after the clusters. */
+    void writeReport(Study study, Atlas atlas, Path file, List<String> sections) throws IOException {
+        Report.write(new Report.Input(study.name(), atlas, study.seeds(), defaults, descriptors, clusters, methodText(), discover, sections), file);
     }
 
     /** docs/METHOD.md, bundled into the jar. */

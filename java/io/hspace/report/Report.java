@@ -35,10 +35,17 @@ public final class Report {
      * @param clusters cluster analyses (may be empty)
      * @param method the method text (docs/METHOD.md), shown as preformatted text
      * @param discover discover cells (empty when the study has none)
+     * @param sections further analysis sections, already rendered (e.g. {@link ValidationReport}), in order
      */
     public record Input(String title, Atlas atlas, List<Long> seeds, DefaultsAnalysis.Result defaults,
             List<DescriptorsAnalysis.Result> descriptors, List<ClusterAnalysis.Result> clusters, String method,
-            List<io.hspace.analysis.DiscoverAnalysis.CellResult> discover) {}
+            List<io.hspace.analysis.DiscoverAnalysis.CellResult> discover, List<String> sections) {
+        /** An input without discover cells or further sections. */
+        public Input(String title, Atlas atlas, List<Long> seeds, DefaultsAnalysis.Result defaults,
+                List<DescriptorsAnalysis.Result> descriptors, List<ClusterAnalysis.Result> clusters, String method) {
+            this(title, atlas, seeds, defaults, descriptors, clusters, method, List.of(), List.of());
+        }
+    }
 
     /** Writes the report to {@code out} atomically (temporary file, then rename). */
     public static void write(Input in, Path out) throws IOException {
@@ -85,6 +92,7 @@ public final class Report {
         if (!in.discover().isEmpty()) {
             discover(b, in);
         }
+        in.sections().forEach(b::append);
         b.append("<section id=\"method\" class=\"analysis\"><h2>Method</h2><pre class=\"method\">").append(Html.escape(in.method()))
                 .append("</pre></section>\n");
         b.append("<script>").append(JS).append("</script>\n</body></html>\n");

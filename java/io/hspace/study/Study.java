@@ -1,5 +1,8 @@
 package io.hspace.study;
 
+import io.hspace.analysis.ConditionAnalysis;
+import io.hspace.analysis.SteerAnalysis;
+
 import io.hspace.analysis.ClusterSpec;
 import io.hspace.analysis.DefaultsCell;
 import io.hspace.analysis.DescriptorSet;
@@ -31,11 +34,13 @@ import java.util.Map;
  * @param stats resampling settings
  * @param warnings things the loader accepted but a user should know (merged duplicates)
  * @param discover discover analyses (their text prompts depend on the captions, so they are extracted later)
+ * @param condition conditioning analyses ({@code analyses.condition})
+ * @param steer steering analyses ({@code analyses.steer})
  */
 public record Study(Path file, String name, Path model, Sampler sampler, CapturePlan capture, boolean images, int batchSize,
         List<Long> seeds, List<TaggedPrompt> prompts, Map<String, List<String>> promptSets, List<DefaultsCell> defaults,
         List<DescriptorSet> descriptors, List<ClusterSpec> clusters, Stats stats, List<String> warnings,
-        List<Discover> discover) {
+        List<Discover> discover, List<Condition> condition, List<Steer> steer) {
 
     /**
      * One discover entry.
@@ -45,6 +50,23 @@ public record Study(Path file, String name, Path model, Sampler sampler, Capture
      * @param captioner the captioner that captions the prompts' images
      */
     public record Discover(String name, List<io.hspace.analysis.DiscoverCell> cells, io.hspace.caption.Captioners.Spec captioner) {}
+
+    /**
+     * One {@code analyses.condition} entry.
+     *
+     * @param images the image folder (relative paths resolved against the study file's folder)
+     * @param labels the labels JSONL, or null
+     * @param spec the analysis settings
+     */
+    public record Condition(Path images, Path labels, ConditionAnalysis.Spec spec) {}
+
+    /**
+     * One {@code analyses.steer} entry.
+     *
+     * @param spec the analysis settings
+     * @param captioner the captioner that reads the steered images (default the Toy World reader)
+     */
+    public record Steer(SteerAnalysis.Spec spec, io.hspace.caption.Captioners.Spec captioner) {}
 
     /** Reads and checks a study file (YAML or JSON). */
     public static Study load(Path file) {

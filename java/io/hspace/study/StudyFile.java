@@ -26,7 +26,8 @@ record StudyFile(
     record PromptSetSpec(String name, List<String> templates, LinkedHashMap<String, List<String>> slots, List<String> prompts) {}
 
     record AnalysesSpec(List<DefaultsSpec> defaults, List<DescriptorsSpec> descriptors, List<ClusterEntry> cluster,
-            StatisticsSpec statistics, List<DiscoverSpec> discover) {}
+            StatisticsSpec statistics, List<DiscoverSpec> discover, List<ConditionEntry> condition,
+            List<SteerEntry> steer) {}
 
     record DiscoverSpec(String name, String prompt, LinkedHashMap<String, List<String>> over,
             @JsonProperty("text_template") String textTemplate, String captioner, String words,
@@ -42,6 +43,16 @@ record StudyFile(
             String base) {}
 
     record ClusterEntry(String name, List<String> sets, Integer k, String method, String base) {}
+
+    record ConditionEntry(String name, String images, String labels, LinkedHashMap<String, ConditionFamilySpec> families,
+            Integer step, String mode, String pooling, String centre, String prompt, @JsonProperty("value_branch") String valueBranch,
+            @JsonProperty("image_seed") Long imageSeed) {}
+
+    record ConditionFamilySpec(String template, List<String> values, LinkedHashMap<String, List<String>> over) {}
+
+    record SteerEntry(String name, String from, String to, LinkedHashMap<String, List<String>> over,
+            LinkedHashMap<String, List<String>> families, String steered, String target, List<Double> alphas,
+            List<Integer> steps, String captioner, String words, @JsonProperty("timeout_s") Integer timeoutSeconds) {}
 
     record StatisticsSpec(Integer bootstrap, Integer permutations, Double alpha, Long seed) {}
 }

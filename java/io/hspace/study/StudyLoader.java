@@ -1,5 +1,9 @@
 package io.hspace.study;
 
+import io.hspace.analysis.ConditionAnalysis;
+import io.hspace.analysis.SteerAnalysis;
+import io.hspace.engine.ConditionMode;
+
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -245,7 +249,7 @@ final class StudyLoader {
             sets.put(name, texts.stream().distinct().toList());
         }
 
-        StudyFile.AnalysesSpec an = raw.analyses() == null ? new StudyFile.AnalysesSpec(null, null, null, null, null) : raw.analyses();
+        StudyFile.AnalysesSpec an = raw.analyses() == null ? new StudyFile.AnalysesSpec(null, null, null, null, null, null, null) : raw.analyses();
         List<DefaultsCell> cells = new ArrayList<>();
         List<StudyFile.DefaultsSpec> defs = an.defaults() == null ? List.of() : an.defaults();
         for (int i = 0; i < defs.size(); i++) {
@@ -352,7 +356,8 @@ final class StudyLoader {
         }
         String name = raw.name() == null ? file.getFileName().toString().replaceFirst("\\.[^.]*$", "") : raw.name();
         return new Study(file, name, modelPath, sampler, capture, raw.images() != null && raw.images(), batch, seeds,
-                prompts.list(), sets, cells, descriptors, clusters, stats, prompts.warnings(), discover);
+                prompts.list(), sets, cells, descriptors, clusters, stats, prompts.warnings(), discover,
+                conditions(file, an, sampler, seeds), steers(file, an, sampler, seeds));
     }
 
     private static List<Study.Discover> discover(Path file, List<StudyFile.DiscoverSpec> specs, Prompts prompts, boolean images) {
@@ -373,10 +378,8 @@ final class StudyLoader {
             Set<String> allowed = new HashSet<>(over.keySet());
             allowed.add("word");
             checkSlots(text, allowed, key + ".text_template");
-            Path words = d.words() == null ? null : file.toAbsolutePath().getParent().resolve(d.words()).normalize();
-            io.hspace.caption.Captioners.Spec captioner = new io.hspace.caption.Captioners.Spec(
-                    require(d.captioner(), key + ".captioner"), words,
-                    d.timeoutSeconds() == null ? null : java.time.Duration.ofSeconds(d.timeoutSeconds()));
+            io.hspace.caption.Captioners.Spec captioner = captionerSpec(file, require(d.captioner(), key + ".captioner"), d.words(),
+                    d.timeoutSeconds());
             List<io.hspace.analysis.DiscoverCell> cells = new ArrayList<>();
             for (Map<String, String> combo : product(over)) {
                 String p = fill(prompt, combo);
@@ -387,6 +390,61 @@ final class StudyLoader {
                         d.textSeeds() == null ? 0 : d.textSeeds()));
             }
             out.add(new Study.Discover(name, cells, captioner));
+        }
+        return out;
+    }
+
+    /** A captioner spec with its word list resolved against the study file's folder. */
+    private static io.hspace.caption.Captioners.Spec captionerSpec(Path file, String spec, String words, Integer timeoutSeconds) {
+        return new io.hspace.caption.Captioners.Spec(spec,
+                words == null ? null : file.toAbsolutePath().getParent().resolve(words).normalize(),
+                timeoutSeconds == null ? null : java.time.Duration.ofSeconds(timeoutSeconds));
+    }
+
+    /** analyses.condition entries (docs/STUDY.md). */
+    private static List<Study.Condition> conditions(Path file, StudyFile.AnalysesSpec an, Sampler sampler, List<Long> seeds) {
+        List<Study.Condition> out = new ArrayList<>();
+        List<StudyFile.ConditionEntry> entries = an.condition() == null ? List.of() : an.condition();
+        Path dir = file.toAbsolutePath().getParent();
+        for (int i = 0; i < entries.size(); i++) {
+            StudyFile.ConditionEntry e = entries.get(i);
+            String key = "analyses.condition[" + i + "]";
+            Path images = dir.resolve(require(e.images(), key + ".images"));
+            Path labels = e.labels() == null ? null : dir.resolve(e.labels());
+            if (e.families() == null || e.families().isEmpty()) {
+                throw new IllegalArgumentException(key + ".families names no attribute family");
+            }
+            List<ConditionAnalysis.Family> families = new ArrayList<>();
+            for (Map.Entry<String, StudyFile.ConditionFamilySpec> f : e.families().entrySet()) {
+                String fk = key + ".families." + f.getKey();
+                families.add(new ConditionAnalysis.Family(f.getKey(), require(f.getValue().template(), fk + ".template"),
+                        require(f.getValue().values(), fk + ".values"), f.getValue().over()));
+            }
+            String prompt = e.prompt() == null ? "" : e.prompt();
+            Sampler reading = new Sampler(sampler.scheduler(), sampler.steps(), sampler.guidance(), sampler.width(), sampler.height(), prompt);
+            String name = e.name() == null ? "condition" + i : e.name();
+            out.add(new Study.Condition(images, labels, new ConditionAnalysis.Spec(name, families, reading,
+                    require(e.step(), key + ".step"), ConditionMode.lookup(e.mode() == null ? "noise" : e.mode()),
+                    Pooling.lookup(e.pooling() == null ? "none" : e.pooling()), prompt, seeds,
+                    e.imageSeed() == null ? 0 : e.imageSeed(), ConditionAnalysis.Centre.lookup(e.centre() == null ? "images" : e.centre()),
+                    Branch.lookup(e.valueBranch() == null ? "uncond" : e.valueBranch()))));
+        }
+        return out;
+    }
+
+    /** analyses.steer entries (docs/STUDY.md). */
+    private static List<Study.Steer> steers(Path file, StudyFile.AnalysesSpec an, Sampler sampler, List<Long> seeds) {
+        List<Study.Steer> out = new ArrayList<>();
+        List<StudyFile.SteerEntry> entries = an.steer() == null ? List.of() : an.steer();
+        for (int i = 0; i < entries.size(); i++) {
+            StudyFile.SteerEntry e = entries.get(i);
+            String key = "analyses.steer[" + i + "]";
+            String name = e.name() == null ? "steer" + i : e.name();
+            List<Integer> steps = e.steps() == null ? List.of() : e.steps();
+            out.add(new Study.Steer(new SteerAnalysis.Spec(name, require(e.from(), key + ".from"), require(e.to(), key + ".to"),
+                    e.over(), require(e.families(), key + ".families"), require(e.steered(), key + ".steered"),
+                    require(e.target(), key + ".target"), require(e.alphas(), key + ".alphas"), steps, sampler, seeds),
+                    captionerSpec(file, e.captioner() == null ? "toyworld" : e.captioner(), e.words(), e.timeoutSeconds())));
         }
         return out;
     }

@@ -68,6 +68,6 @@ final class ReportFixture {
         ClusterAnalysis.Result cl = ClusterAnalysis.run(store, new ClusterSpec("shapes", shapes, 3, ClusterMethod.BOTH, null),
                 seeds, stats, Projections.JAVA);
         return new Report.Input("test <study>", store.atlas(), seeds, defaults, List.of(desc), List.of(cl),
-                "H(p) = mean ... <b>not bold</b>", List.of());
+                "H(p) = mean ... <b>not bold</b>");
     }
 }

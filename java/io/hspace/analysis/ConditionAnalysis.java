@@ -1,0 +1,347 @@
+package io.hspace.analysis;
+
+import io.hspace.analysis.DefaultsAnalysis.Estimate;
+import io.hspace.atlas.Sampler;
+import io.hspace.engine.Branch;
+import io.hspace.engine.ConditionMode;
+import io.hspace.engine.ConditionRequest;
+import io.hspace.engine.ConditionResult;
+import io.hspace.engine.Engine;
+import io.hspace.engine.Pooling;
+import io.hspace.prompt.ClipTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Conditioning (docs/METHOD.md): external images read through prompt directions. Each image is
+ * VAE-encoded, brought to step k (seeded noise or DDIM inversion) and its h read with a prompt
+ * (default ""); for every attribute family, H of each value prompt is extracted at the same
+ * step k; the image gets the value whose centred H its centred h is most cosine-similar to.
+ */
+public final class ConditionAnalysis {
+    private ConditionAnalysis() {}
+
+    /**
+     * One attribute family: values read through the prompts {@code template} with
+     * {@code {value}} replaced by each value; a value's H is the mean over every combination of
+     * the {@code over} slots (e.g. the other attributes), so that what the values share cancels
+     * in the centring instead of pulling images towards the values whose prompts imply it.
+     */
+    public record Family(String name, String template, List<String> values, Map<String, List<String>> over) {
+        public Family {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a condition family needs a name");
+            }
+            if (template == null || !template.contains("{value}")) {
+                throw new IllegalArgumentException("family '" + name + "': the template must contain {value}, got '" + template + "'");
+            }
+            if (values == null || values.size() < 2) {
+                throw new IllegalArgumentException("family '" + name + "': give at least two values");
+            }
+            if (new HashSet<>(values).size() != values.size()) {
+                throw new IllegalArgumentException("family '" + name + "': a value is listed twice in " + values);
+            }
+            values = List.copyOf(values);
+            over = over == null ? Map.of() : new java.util.LinkedHashMap<>(over);
+            for (String slot : over.keySet()) {
+                if (!template.contains("{" + slot + "}")) {
+                    throw new IllegalArgumentException("family '" + name + "': slot {" + slot + "} is not in the template '" + template + "'");
+                }
+            }
+        }
+
+        /** A family without slots to average over. */
+        public Family(String name, String template, List<String> values) {
+            this(name, template, values, Map.of());
+        }
+
+        /** The prompts of each value: the template over every combination of {@code over}, [values][combinations]. */
+        public List<List<String>> prompts() {
+            List<String> filled = List.of(template);
+            for (Map.Entry<String, List<String>> e : over.entrySet()) {
+                List<String> next = new ArrayList<>();
+                for (String f : filled) {
+                    for (String v : e.getValue()) {
+                        next.add(f.replace("{" + e.getKey() + "}", v));
+                    }
+                }
+                filled = next;
+            }
+            List<List<String>> out = new ArrayList<>();
+            for (String v : values) {
+                out.add(filled.stream().map(f -> f.replace("{value}", v)).toList());
+            }
+            return out;
+        }
+    }
+
+    /** What the image h and the prompt H are centred on before the cosine. */
+    public enum Centre {
+        /** Both on the family's value prompts' mean H (the image then lives in prompt space). */
+        PROMPTS,
+        /** Image h on the images' mean h, value H on the values' mean H (each space on its own mean). */
+        IMAGES;
+
+        /** Parses {@code prompts} or {@code images}; throws listing the valid names. */
+        public static Centre lookup(String name) {
+            for (Centre c : values()) {
+                if (c.name().equalsIgnoreCase(name)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("unknown centre '" + name + "'; valid: prompts, images");
+        }
+    }
+
+    /**
+     * The settings of one conditioning run.
+     *
+     * @param name the analysis name
+     * @param families the attribute families read
+     * @param sampler schedule (scheduler, steps), guidance and size of the value-prompt extraction
+     * @param step the 0-based step the images are read at, and the value prompts captured at
+     * @param mode noise or invert
+     * @param pooling none or spatial-mean
+     * @param prompt the prompt the images' h is read with ("" for none)
+     * @param promptSeeds seeds of the value-prompt extraction
+     * @param imageSeed noise seed of image i is imageSeed + i (noise mode)
+     * @param centre what the vectors are centred on
+     * @param valueBranch the CFG branch the value prompts' h comes from: uncond (the sampled
+     *     latents read with the sampler's negative prompt, as the images are read with
+     *     {@code prompt}) or cond (read with the value prompt itself)
+     */
+    public record Spec(String name, List<Family> families, Sampler sampler, int step, ConditionMode mode, Pooling pooling,
+            String prompt, List<Long> promptSeeds, long imageSeed, Centre centre, Branch valueBranch) {
+        public Spec {
+            if (valueBranch == Branch.BOTH) {
+                throw new IllegalArgumentException("condition '" + name + "': the value branch is cond or uncond, not both");
+            }
+            if (families == null || families.isEmpty()) {
+                throw new IllegalArgumentException("condition '" + name + "': no families to read");
+            }
+            if (step < 0 || step >= sampler.steps()) {
+                throw new IllegalArgumentException("condition '" + name + "': step " + step + " is outside the "
+                        + sampler.steps() + " steps (0-based)");
+            }
+            if (promptSeeds == null || promptSeeds.isEmpty()) {
+                throw new IllegalArgumentException("condition '" + name + "': no seeds for the value prompts");
+            }
+            families = List.copyOf(families);
+            prompt = prompt == null ? "" : prompt;
+        }
+    }
+
+    /**
+     * One family's reading of the images.
+     *
+     * @param family the family name
+     * @param values its values
+     * @param predicted the value assigned to each image
+     * @param cosine each image's cosine to each value (after centring), [images][values]
+     * @param truth each image's true value (null where unknown), or null without labels
+     * @param accuracy share of labelled images read right, with a bootstrap interval over images; null without labels
+     * @param labelled how many images have a true value in the family's values
+     * @param confusion [true value][predicted value] counts, or null without labels
+     */
+    public record FamilyResult(String family, List<String> values, List<String> predicted, double[][] cosine, List<String> truth,
+            Estimate accuracy, int labelled, int[][] confusion) {}
+
+    /**
+     * The whole reading.
+     *
+     * @param name the analysis name
+     * @param spec the settings
+     * @param files the images, in order
+     * @param skipped files skipped as non-images
+     * @param resized how many images were resized
+     * @param timestep the scheduler timestep of the step read
+     * @param families one result per family
+     */
+    public record Result(String name, Spec spec, List<String> files, List<String> skipped, int resized, float timestep,
+            List<FamilyResult> families) {
+        /** The family named {@code name}, or null. */
+        public FamilyResult family(String name) {
+            return families.stream().filter(f -> f.family().equals(name)).findFirst().orElse(null);
+        }
+    }
+
+    /**
+     * Runs the reading on an opened engine.
+     *
+     * @param labels per image its true attributes (family name to value), or null
+     */
+    public static Result run(Engine engine, ClipTokenizer tokenizer, Spec spec, ImageFolder images, List<Map<String, String>> labels,
+            Stats stats, Projections projections) {
+        if (labels != null && labels.size() != images.files().size()) {
+            throw new IllegalArgumentException(labels.size() + " labels for " + images.files().size() + " images");
+        }
+        int n = images.files().size();
+        long[] seeds = new long[n];
+        for (int i = 0; i < n; i++) {
+            seeds[i] = spec.imageSeed() + i;
+        }
+        ConditionRequest request = ConditionRequest.builder(images.pixels(), tokenizer.encode(spec.prompt(), true))
+                .scheduler(spec.sampler().scheduler()).steps(spec.sampler().steps(), spec.step()).mode(spec.mode())
+                .seeds(seeds).pooling(spec.pooling()).build();
+        ConditionResult cond = engine.condition(request);
+        float[][] h = rows(cond.h().data(), n);
+        List<FamilyResult> out = new ArrayList<>();
+        for (Family f : spec.families()) {
+            List<List<String>> byValue = f.prompts();
+            List<String> all = byValue.stream().flatMap(List::stream).toList();
+            PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), all, spec.promptSeeds(),
+                    new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0);
+            int per = byValue.get(0).size();
+            float[][] valueH = new float[f.values().size()][];
+            for (int v = 0; v < valueH.length; v++) {
+                valueH[v] = mean(java.util.Arrays.copyOfRange(pv.mean(), v * per, (v + 1) * per));
+            }
+            double[][] cos = scores(h, valueH, spec.centre(), projections);
+            int[] pred = argmax(cos);
+            List<String> predicted = new ArrayList<>(n);
+            for (int p : pred) {
+                predicted.add(f.values().get(p));
+            }
+            if (labels == null) {
+                out.add(new FamilyResult(f.name(), f.values(), predicted, cos, null, null, 0, null));
+                continue;
+            }
+            List<String> truth = new ArrayList<>(n);
+            int[] truthIndex = new int[n];
+            for (int i = 0; i < n; i++) {
+                Map<String, String> l = labels.get(i);
+                String t = l == null ? null : l.get(f.name());
+                truth.add(t);
+                truthIndex[i] = t == null ? -1 : f.values().indexOf(t.toLowerCase(Locale.ROOT));
+            }
+            int labelled = 0;
+            for (int t : truthIndex) {
+                labelled += t >= 0 ? 1 : 0;
+            }
+            Estimate acc = labelled == 0 ? null : accuracy(pred, truthIndex, stats);
+            out.add(new FamilyResult(f.name(), f.values(), predicted, cos, truth, acc, labelled,
+                    confusion(pred, truthIndex, f.values().size())));
+        }
+        return new Result(spec.name(), spec, images.files().stream().map(Path::toString).toList(),
+                images.skipped().stream().map(Path::toString).toList(), images.resized(), cond.timestep(), out);
+    }
+
+    /**
+     * Cosine of each image's h to each value's H after centring (see {@link Centre}).
+     *
+     * @param images [images][D]
+     * @param values [values][D]
+     * @return [images][values]
+     */
+    public static double[][] scores(float[][] images, float[][] values, Centre centre, Projections projections) {
+        float[] valueMean = mean(values);
+        float[] imageMean = centre == Centre.IMAGES ? mean(images) : valueMean;
+        return projections.cosineMatrix(minus(images, imageMean), minus(values, valueMean));
+    }
+
+    /** Per row the index of its largest value (the first on ties). */
+    public static int[] argmax(double[][] scores) {
+        int[] out = new int[scores.length];
+        for (int i = 0; i < scores.length; i++) {
+            for (int j = 1; j < scores[i].length; j++) {
+                if (scores[i][j] > scores[i][out[i]]) {
+                    out[i] = j;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Share of the images with a known truth ({@code truth[i] >= 0}) whose prediction equals it,
+     * with a percentile bootstrap interval over those images.
+     */
+    public static Estimate accuracy(int[] predicted, int[] truth, Stats stats) {
+        List<Boolean> hits = new ArrayList<>();
+        for (int i = 0; i < predicted.length; i++) {
+            if (truth[i] >= 0) {
+                hits.add(predicted[i] == truth[i]);
+            }
+        }
+        boolean[] h = new boolean[hits.size()];
+        for (int i = 0; i < h.length; i++) {
+            h[i] = hits.get(i);
+        }
+        return proportion(h, stats);
+    }
+
+    /**
+     * The share of true values with a percentile bootstrap interval (level 1 - stats.alpha)
+     * over the entries; all three NaN when there are none.
+     */
+    public static Estimate proportion(boolean[] hits, Stats stats) {
+        int n = hits.length;
+        if (n == 0) {
+            return new Estimate(Double.NaN, Double.NaN, Double.NaN);
+        }
+        int count = 0;
+        for (boolean b : hits) {
+            count += b ? 1 : 0;
+        }
+        SplittableRandom rng = new SplittableRandom(stats.seed());
+        double[] reps = new double[stats.bootstrap()];
+        for (int r = 0; r < reps.length; r++) {
+            int c = 0;
+            for (int i = 0; i < n; i++) {
+                c += hits[rng.nextInt(n)] ? 1 : 0;
+            }
+            reps[r] = (double) c / n;
+        }
+        Resampling.Interval ci = Resampling.percentile(reps, 1 - stats.alpha());
+        return new Estimate((double) count / n, ci.low(), ci.high());
+    }
+
+    /** [true][predicted] counts over the images with a known truth. */
+    public static int[][] confusion(int[] predicted, int[] truth, int k) {
+        int[][] c = new int[k][k];
+        for (int i = 0; i < predicted.length; i++) {
+            if (truth[i] >= 0) {
+                c[truth[i]][predicted[i]]++;
+            }
+        }
+        return c;
+    }
+
+    static float[][] rows(float[] flat, int n) {
+        int d = flat.length / n;
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        }
+        return out;
+    }
+
+    static float[] mean(float[][] rows) {
+        float[] m = new float[rows[0].length];
+        double[] acc = new double[m.length];
+        for (float[] r : rows) {
+            for (int j = 0; j < m.length; j++) {
+                acc[j] += r[j];
+            }
+        }
+        for (int j = 0; j < m.length; j++) {
+            m[j] = (float) (acc[j] / rows.length);
+        }
+        return m;
+    }
+
+    static float[][] minus(float[][] rows, float[] m) {
+        float[][] out = new float[rows.length][m.length];
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < m.length; j++) {
+                out[i][j] = rows[i][j] - m[j];
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,300 @@
+package io.hspace.analysis;
+
+import io.hspace.analysis.DefaultsAnalysis.Estimate;
+import io.hspace.atlas.Sampler;
+import io.hspace.caption.Captioner;
+import io.hspace.engine.Branch;
+import io.hspace.engine.Engine;
+import io.hspace.engine.ExtractRequest;
+import io.hspace.engine.ExtractResult;
+import io.hspace.engine.Pooling;
+import io.hspace.engine.Steering;
+import io.hspace.prompt.ClipTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Steering (docs/METHOD.md): the text direction d = H(to) - H(from) at the steered steps,
+ * rescaled to the mean norm of h, is added as alpha x d to the mid-block output while sampling
+ * the "from" prompts; a captioner reads every image, and per alpha the flip rate (the steered
+ * family now reads the target value) and the side-effect rate (a family not steered reads
+ * differently than at alpha 0 for the same prompt and seed) are measured.
+ */
+public final class SteerAnalysis {
+    private SteerAnalysis() {}
+
+    /**
+     * The settings of one steering sweep.
+     *
+     * @param name the analysis name
+     * @param from the template sampled and steered (e.g. "a {shape}")
+     * @param to the template the direction points to (e.g. "a blue {shape}")
+     * @param over slot values filling both templates (empty: the templates are plain prompts)
+     * @param families attribute families read from the captions: name to values (words)
+     * @param steered the family the direction is meant to change
+     * @param target the value of {@code steered} the direction points to
+     * @param alphas the sweep, unitless (multiples of the mean norm of h); alpha 0 is added when missing
+     * @param steps 0-based steered steps (empty: every step)
+     * @param sampler how images are sampled
+     * @param seeds seeds per prompt (direction extraction and the sweep alike)
+     */
+    public record Spec(String name, String from, String to, Map<String, List<String>> over, Map<String, List<String>> families,
+            String steered, String target, List<Double> alphas, List<Integer> steps, Sampler sampler, List<Long> seeds) {
+        public Spec {
+            Objects.requireNonNull(from, "steer: 'from' is missing");
+            Objects.requireNonNull(to, "steer: 'to' is missing");
+            over = over == null ? Map.of() : new LinkedHashMap<>(over);
+            if (families == null || !families.containsKey(steered)) {
+                throw new IllegalArgumentException("steer '" + name + "': the steered family '" + steered + "' is not among the families "
+                        + (families == null ? "[]" : families.keySet()));
+            }
+            if (!families.get(steered).contains(target)) {
+                throw new IllegalArgumentException("steer '" + name + "': target '" + target + "' is not a value of " + steered + " "
+                        + families.get(steered));
+            }
+            if (alphas == null || alphas.isEmpty()) {
+                throw new IllegalArgumentException("steer '" + name + "': no alphas");
+            }
+            for (int i = 0; i < alphas.size(); i++) {
+                double a = alphas.get(i);
+                if (!Double.isFinite(a)) {
+                    throw new IllegalArgumentException("steer '" + name + "': alpha " + i + " is " + a + " (alphas must be finite numbers)");
+                }
+            }
+            List<Double> sorted = new ArrayList<>(alphas.stream().distinct().sorted().toList());
+            if (!sorted.contains(0.0)) {
+                sorted.add(0, 0.0);
+                sorted.sort(null);
+            }
+            alphas = List.copyOf(sorted);
+            steps = steps == null ? List.of() : List.copyOf(steps);
+            for (int s : steps) {
+                if (s < 0 || s >= sampler.steps()) {
+                    throw new IllegalArgumentException("steer '" + name + "': step " + s + " is outside the " + sampler.steps() + " steps");
+                }
+            }
+            if (seeds == null || seeds.isEmpty()) {
+                throw new IllegalArgumentException("steer '" + name + "': no seeds");
+            }
+            families = new LinkedHashMap<>(families);
+        }
+
+        /** The (from, to) prompt pairs: both templates filled with every combination of {@code over}. */
+        public List<String[]> pairs() {
+            List<Map<String, String>> combos = new ArrayList<>();
+            combos.add(new LinkedHashMap<>());
+            for (Map.Entry<String, List<String>> e : over.entrySet()) {
+                List<Map<String, String>> next = new ArrayList<>();
+                for (Map<String, String> c : combos) {
+                    for (String v : e.getValue()) {
+                        Map<String, String> m = new LinkedHashMap<>(c);
+                        m.put(e.getKey(), v);
+                        next.add(m);
+                    }
+                }
+                combos = next;
+            }
+            List<String[]> out = new ArrayList<>();
+            for (Map<String, String> c : combos) {
+                String f = from;
+                String t = to;
+                for (Map.Entry<String, String> e : c.entrySet()) {
+                    f = f.replace("{" + e.getKey() + "}", e.getValue());
+                    t = t.replace("{" + e.getKey() + "}", e.getValue());
+                }
+                out.add(new String[] {f, t});
+            }
+            return out;
+        }
+    }
+
+    /**
+     * One generated image of the sweep.
+     *
+     * @param prompt the (from) prompt
+     * @param seed its seed
+     * @param alpha the alpha
+     * @param image the PNG path
+     * @param caption the captioner's caption
+     * @param readings per family the value read from the caption (null: none of its words)
+     */
+    public record Item(String prompt, long seed, double alpha, String image, String caption, Map<String, String> readings) {}
+
+    /**
+     * Per alpha: the rates.
+     *
+     * @param alpha the alpha
+     * @param flip share, among images whose alpha-0 image does not read the target, reading the target now
+     * @param target share of all images reading the target
+     * @param sideEffects share of images where some family not steered reads differently than at alpha 0
+     * @param perFamily per family not steered, the share changed
+     */
+    public record AlphaResult(double alpha, Estimate flip, Estimate target, Estimate sideEffects, Map<String, Double> perFamily) {}
+
+    /**
+     * The sweep.
+     *
+     * @param name the analysis name
+     * @param spec the settings
+     * @param captioner the captioner's name
+     * @param directionNorm ||H(to) - H(from)|| before rescaling
+     * @param hNorm the mean norm of h at the steered steps (the unit of alpha)
+     * @param alphas one result per alpha, ascending
+     * @param items every image, prompt-major, then seed, then alpha
+     */
+    public record Result(String name, Spec spec, String captioner, double directionNorm, double hNorm, List<AlphaResult> alphas,
+            List<Item> items) {
+        /** The result at the largest alpha. */
+        public AlphaResult largest() {
+            return alphas.get(alphas.size() - 1);
+        }
+    }
+
+    /**
+     * Runs the sweep; images go to {@code imageDir} as p{prompt}_s{seed}_a{alpha index}.png.
+     *
+     * @param batchSize items per U-Net batch, 0 for all at once
+     */
+    public static Result run(Engine engine, ClipTokenizer tokenizer, Spec spec, Captioner captioner, Path imageDir, Stats stats,
+            int batchSize) throws IOException {
+        List<String[]> pairs = spec.pairs();
+        List<String> fromPrompts = pairs.stream().map(p -> p[0]).toList();
+        List<String> toPrompts = pairs.stream().map(p -> p[1]).toList();
+        int[] steered = spec.steps().isEmpty() ? allSteps(spec.sampler().steps()) : spec.steps().stream().mapToInt(Integer::intValue).toArray();
+        List<String> both = new ArrayList<>(fromPrompts);
+        both.addAll(toPrompts);
+        PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), both, spec.seeds(), steered, Branch.COND, Pooling.NONE, batchSize);
+        int d = pv.mean()[0].length;
+        double[] diff = new double[d];
+        for (int p = 0; p < pairs.size(); p++) {
+            for (int j = 0; j < d; j++) {
+                diff[j] += (pv.mean()[pairs.size() + p][j] - pv.mean()[p][j]) / pairs.size();
+            }
+        }
+        double norm = 0;
+        for (double v : diff) {
+            norm += v * v;
+        }
+        norm = Math.sqrt(norm);
+        if (!(norm > 0)) {
+            throw new IllegalArgumentException("steer '" + spec.name() + "': H(to) equals H(from); there is no direction to steer along");
+        }
+        float[] direction = new float[d];
+        for (int j = 0; j < d; j++) {
+            direction[j] = (float) (diff[j] / norm * pv.meanNorm());
+        }
+        int nA = spec.alphas().size();
+        int nS = spec.seeds().size();
+        int items = pairs.size() * nS * nA;
+        int[] itemPrompts = new int[items];
+        long[] itemSeeds = new long[items];
+        float[] alphas = new float[items];
+        int i = 0;
+        for (int p = 0; p < pairs.size(); p++) {
+            for (long s : spec.seeds()) {
+                for (double a : spec.alphas()) {
+                    itemPrompts[i] = p;
+                    itemSeeds[i] = s;
+                    alphas[i++] = (float) a;
+                }
+            }
+        }
+        ExtractRequest request = PromptVectors.request(tokenizer, spec.sampler(), fromPrompts, null, itemPrompts, itemSeeds,
+                steered, Branch.COND, Pooling.SPATIAL_MEAN, true, batchSize)
+                .withSteering(new Steering(direction, pv.shape(), alphas, steered));
+        ExtractResult r = engine.extract(request);
+        Files.createDirectories(imageDir);
+        List<Path> files = new ArrayList<>(items);
+        for (int k = 0; k < items; k++) {
+            Path f = imageDir.resolve(String.format(Locale.ROOT, "p%d_s%d_a%d.png", itemPrompts[k], itemSeeds[k], k % nA));
+            Files.write(f, io.hspace.atlas.EngineExtractor.png(r.images(), k));
+            files.add(f);
+        }
+        List<String> captions = captioner.caption(files);
+        List<Item> out = new ArrayList<>(items);
+        for (int k = 0; k < items; k++) {
+            Map<String, String> readings = new LinkedHashMap<>();
+            for (Map.Entry<String, List<String>> f : spec.families().entrySet()) {
+                readings.put(f.getKey(), reading(captions.get(k), f.getValue()));
+            }
+            out.add(new Item(fromPrompts.get(itemPrompts[k]), itemSeeds[k], alphas[k], files.get(k).toString(), captions.get(k), readings));
+        }
+        return new Result(spec.name(), spec, captioner.name(), norm, pv.meanNorm(), rates(spec, out, stats), out);
+    }
+
+    /**
+     * Flip, target and side-effect rates per alpha from the items (prompt-major, then seed, then
+     * alpha in {@code spec.alphas()} order), with percentile bootstrap intervals over images.
+     */
+    public static List<AlphaResult> rates(Spec spec, List<Item> items, Stats stats) {
+        int nA = spec.alphas().size();
+        int zero = spec.alphas().indexOf(0.0);
+        if (items.size() % nA != 0) {
+            throw new IllegalArgumentException(items.size() + " items is not a multiple of " + nA + " alphas");
+        }
+        int groups = items.size() / nA;
+        List<String> others = spec.families().keySet().stream().filter(f -> !f.equals(spec.steered())).toList();
+        List<AlphaResult> out = new ArrayList<>();
+        for (int a = 0; a < nA; a++) {
+            List<Boolean> flips = new ArrayList<>();
+            boolean[] target = new boolean[groups];
+            boolean[] side = new boolean[groups];
+            Map<String, Double> perFamily = new LinkedHashMap<>();
+            others.forEach(f -> perFamily.put(f, 0.0));
+            for (int g = 0; g < groups; g++) {
+                Item base = items.get(g * nA + zero);
+                Item it = items.get(g * nA + a);
+                boolean hit = spec.target().equals(it.readings().get(spec.steered()));
+                target[g] = hit;
+                if (!spec.target().equals(base.readings().get(spec.steered()))) {
+                    flips.add(hit);
+                }
+                for (String f : others) {
+                    if (!Objects.equals(base.readings().get(f), it.readings().get(f))) {
+                        side[g] = true;
+                        perFamily.merge(f, 1.0 / groups, Double::sum);
+                    }
+                }
+            }
+            boolean[] fl = new boolean[flips.size()];
+            for (int k = 0; k < fl.length; k++) {
+                fl[k] = flips.get(k);
+            }
+            out.add(new AlphaResult(spec.alphas().get(a), ConditionAnalysis.proportion(fl, stats),
+                    ConditionAnalysis.proportion(target, stats), ConditionAnalysis.proportion(side, stats), perFamily));
+        }
+        return out;
+    }
+
+    /**
+     * The value of a family a caption states: the first of {@code values} that is a word of the
+     * caption (words split on anything but letters, digits and '-'; case-insensitive), or null.
+     */
+    public static String reading(String caption, List<String> values) {
+        List<String> words = Arrays.asList(caption.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}-]+"));
+        for (String w : words) {
+            for (String v : values) {
+                if (v.toLowerCase(Locale.ROOT).equals(w)) {
+                    return v;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static int[] allSteps(int n) {
+        int[] s = new int[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = i;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,132 @@
+package io.hspace.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hspace.atlas.EngineExtractor;
+import io.hspace.atlas.Sampler;
+import io.hspace.caption.ToyWorldCaptioner;
+import io.hspace.engine.Branch;
+import io.hspace.engine.ConditionMode;
+import io.hspace.engine.Engine;
+import io.hspace.engine.EngineOptions;
+import io.hspace.engine.ExtractResult;
+import io.hspace.engine.Pooling;
+import io.hspace.engine.Scheduler;
+import io.hspace.prompt.ClipTokenizer;
+import io.hspace.toyworld.Attributes;
+import io.hspace.toyworld.Background;
+import io.hspace.toyworld.Color;
+import io.hspace.toyworld.Renderer;
+import io.hspace.toyworld.Shape;
+import io.hspace.toyworld.Size;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Conditioning and steering end to end on the 32x32 Toy World model (few images, few steps). */
+class ValidationEngineTest {
+    static final Path TOY = Path.of("models/toy");
+    static final Sampler SAMPLER = new Sampler(Scheduler.MODEL, 4, 5.0, 32, 32, "");
+    static Engine engine;
+    static ClipTokenizer tokenizer;
+
+    @BeforeAll
+    static void open() throws IOException {
+        engine = Engine.open(TOY, EngineOptions.cpu());
+        tokenizer = ClipTokenizer.load(TOY.resolve("tokenizer"));
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    @Test
+    void conditionReadsEveryImageAndScoresAgainstTheLabels(@TempDir Path dir) throws IOException {
+        Renderer renderer = new Renderer();
+        SplittableRandom rng = new SplittableRandom(3);
+        Color[] colors = {Color.RED, Color.BLUE, Color.GREEN, Color.RED};
+        StringBuilder labels = new StringBuilder();
+        for (int i = 0; i < colors.length; i++) {
+            Attributes a = new Attributes(Shape.CIRCLE, colors[i], Size.LARGE, Background.WHITE);
+            try (Mat img = renderer.render(a, rng)) {
+                opencv_imgcodecs.imwrite(dir.resolve("img" + i + ".png").toString(), img);
+            }
+            labels.append("{\"file\":\"img").append(i).append(".png\",\"attributes\":{\"color\":\"")
+                    .append(colors[i].name().toLowerCase()).append("\"}}\n");
+        }
+        Files.writeString(dir.resolve("labels.jsonl"), labels);
+        ImageFolder folder = ImageFolder.read(dir, 32, 32);
+        List<Map<String, String>> truth = ImageLabels.read(dir.resolve("labels.jsonl"), folder.files());
+        ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("c", List.of(
+                new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue", "green")),
+                new ConditionAnalysis.Family("shape", "a {value}", List.of("circle", "square"))),
+                SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND);
+        ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT, new NativeProjections(-1));
+        assertEquals(List.of("labels.jsonl"), r.skipped().stream().map(s -> Path.of(s).getFileName().toString()).toList());
+        assertEquals(engine.timesteps(Scheduler.MODEL, 4)[2], r.timestep());
+        ConditionAnalysis.FamilyResult color = r.family("color");
+        assertEquals(4, color.predicted().size());
+        assertEquals(4, color.labelled());
+        int total = 0;
+        int right = 0;
+        for (int t = 0; t < 3; t++) {
+            for (int p = 0; p < 3; p++) {
+                total += color.confusion()[t][p];
+                right += t == p ? color.confusion()[t][p] : 0;
+            }
+        }
+        assertEquals(4, total);
+        assertEquals(right / 4.0, color.accuracy().value(), 1e-12);
+        // The shape family has no labels in the file: no accuracy, but a reading.
+        assertEquals(0, r.family("shape").labelled());
+        assertEquals(null, r.family("shape").accuracy());
+        for (double[] row : color.cosine()) {
+            for (double c : row) {
+                assertTrue(c >= -1.0001 && c <= 1.0001, "cosine " + c);
+            }
+        }
+    }
+
+    @Test
+    void steerAlphaZeroImagesAreTheUnsteeredOnesAndEveryImageIsCaptioned(@TempDir Path dir) throws IOException {
+        Map<String, List<String>> families = new LinkedHashMap<>();
+        families.put("color", List.of("red", "green", "blue", "yellow", "purple", "orange"));
+        families.put("shape", List.of("circle", "square", "triangle", "star", "cross", "ring"));
+        SteerAnalysis.Spec spec = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle")),
+                families, "color", "blue", List.of(3.0), List.of(1, 2), SAMPLER, List.of(5L, 6L));
+        SteerAnalysis.Result r;
+        try (ToyWorldCaptioner captioner = new ToyWorldCaptioner()) {
+            r = SteerAnalysis.run(engine, tokenizer, spec, captioner, dir, Stats.DEFAULT, 0);
+        }
+        assertEquals(List.of(0.0, 3.0), spec.alphas());
+        assertEquals(4, r.items().size());
+        assertTrue(r.hNorm() > 0 && r.directionNorm() > 0);
+        ExtractResult plain = engine.extract(PromptVectors.request(tokenizer, SAMPLER, List.of("a circle"), null, new int[] {0, 0},
+                new long[] {5, 6}, new int[] {3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 0));
+        for (int s = 0; s < 2; s++) {
+            SteerAnalysis.Item zero = r.items().get(2 * s);
+            assertEquals(0.0, zero.alpha());
+            assertArrayEquals(EngineExtractor.png(plain.images(), s), Files.readAllBytes(Path.of(zero.image())), "seed " + s);
+            SteerAnalysis.Item steered = r.items().get(2 * s + 1);
+            assertFalse(java.util.Arrays.equals(Files.readAllBytes(Path.of(zero.image())), Files.readAllBytes(Path.of(steered.image()))));
+            assertNotNull(steered.caption());
+        }
+        assertEquals(0.0, r.alphas().get(0).sideEffects().value());
+    }
+}
