@@ -45,6 +45,17 @@ class SteeringConditionTest {
                 STEPS, 3.0f, 32, 32, Scheduler.MODEL, new int[] {1, 3}, Branch.COND, Pooling.NONE, true, 0);
     }
 
+    @Test
+    void gridAndExplicitItemsGiveTheSameImagesAndH() {
+        ExtractRequest grid = plain();
+        ExtractRequest items = new ExtractRequest(grid.promptIds(), null, grid.negativeIds(), null, true, null, new int[] {0, 0},
+                grid.seeds(), STEPS, 3.0f, 32, 32, Scheduler.MODEL, grid.captureSteps(), Branch.COND, Pooling.NONE, true, 0);
+        ExtractResult a = engine.extract(grid);
+        ExtractResult b = engine.extract(items);
+        assertArrayEquals(a.h().data(), b.h().data());
+        assertArrayEquals(a.images().data(), b.images().data());
+    }
+
     static int midChannels(ExtractResult r) {
         return (int) r.h().dim(3);  // [P, S, K, C, H', W']
     }
