@@ -2,7 +2,10 @@ package io.hspace.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hspace.analysis.ConditionAnalysis;
 import io.hspace.analysis.DiscoverAnalysis;
+import io.hspace.analysis.SteerAnalysis;
+import io.hspace.analysis.ValidationScores;
 import io.hspace.analysis.NativeProjections;
 import io.hspace.atlas.Atlas;
 import io.hspace.study.Study;
@@ -30,7 +33,8 @@ import picocli.CommandLine.Option;
             "defaults_spearman (default scores against planted probabilities, every variant of every cell),",
             "control_false_positive_rate (cells with a uniform prior and q < the study's alpha),",
             "cluster_ari (adjusted Rand index of the clusterings against the shape groups),",
-            "discovery_recall_at_3 (discover prompts whose planted left-out value is among the top 3 caption words).",
+            "discovery_recall_at_3 (discover prompts whose planted left-out value is among the top 3 caption words),",
+            "conditioning_accuracy_color / _shape and steering_flip_rate / _side_effects (largest alpha) of the condition and steer entries.",
             "Study cells are matched to the prior table by parsing their prompts with the Toy World caption grammar.",
             "Reads DIR/results.json written by 'hspace run'; without it, recomputes the analyses from DIR/atlas."},
         footer = {"", "Example:", "  hspace scorecard --study examples/toyworld-study.yaml --out out/toyworld --priors models/toy/priors.json"})
@@ -66,6 +70,7 @@ final class ScorecardCommand implements Callable<Integer> {
                     StudyAnalyses.run(study, atlas, new NativeProjections(device), StudyAnalyses.Only.ALL));
         }
         Scorecard card = scorecard(study, table, results, resultsFile);
+        card.add(validation(study, dir));
         System.out.print(card.format());
         if (details) {
             System.err.print(card.details());
@@ -107,6 +112,51 @@ final class ScorecardCommand implements Callable<Integer> {
             throw new IllegalArgumentException(study.file() + " has no defaults, cluster or discover analyses to score");
         }
         return card;
+    }
+
+    /**
+     * conditioning_accuracy_color / _shape and steering_flip_rate / _side_effects of the study's
+     * condition and steer entries, read from the run's condition-NAME/ and steer-NAME/ folders
+     * (the first entry that gives each figure; entries the run has not written are named).
+     */
+    static Scorecard.Section validation(Study study, Path dir) throws IOException {
+        java.util.Map<String, Double> figures = new java.util.LinkedHashMap<>();
+        StringBuilder details = new StringBuilder();
+        com.fasterxml.jackson.databind.ObjectReader reader = StudyAnalyses.JSON.reader()
+                .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        for (Study.Condition c : study.condition()) {
+            Path f = dir.resolve("condition-" + c.spec().name()).resolve("condition.json");
+            if (!Files.isRegularFile(f)) {
+                details.append("condition ").append(c.spec().name()).append(": ").append(f).append(" not found (run 'hspace run')\n");
+                continue;
+            }
+            ConditionAnalysis.Result r = reader.forType(ConditionAnalysis.Result.class).readValue(f.toFile());
+            figures.putIfAbsent(ValidationScores.CONDITIONING_ACCURACY_COLOR, ValidationScores.conditioningAccuracyColor(r));
+            figures.putIfAbsent(ValidationScores.CONDITIONING_ACCURACY_SHAPE, ValidationScores.conditioningAccuracyShape(r));
+        }
+        for (Study.Steer st : study.steer()) {
+            Path f = dir.resolve("steer-" + st.spec().name()).resolve("steer.json");
+            if (!Files.isRegularFile(f)) {
+                details.append("steer ").append(st.spec().name()).append(": ").append(f).append(" not found (run 'hspace run')\n");
+                continue;
+            }
+            SteerAnalysis.Result r = reader.forType(SteerAnalysis.Result.class).readValue(f.toFile());
+            figures.putIfAbsent(ValidationScores.STEERING_FLIP_RATE, ValidationScores.steeringFlipRate(r));
+            figures.putIfAbsent(ValidationScores.STEERING_SIDE_EFFECTS, ValidationScores.steeringSideEffects(r));
+        }
+        List<Scorecard.Line> lines = new ArrayList<>();
+        figures.forEach((k, v) -> lines.add(new Scorecard.Line(k, v)));
+        return new Scorecard.Section() {
+            @Override
+            public List<Scorecard.Line> lines() {
+                return lines;
+            }
+
+            @Override
+            public String details() {
+                return details.toString();
+            }
+        };
     }
 
     /** The pooled defaults cells (mean over the captured steps). */
