@@ -47,6 +47,9 @@ public final class Report {
         }
     }
 
+    private static final java.util.regex.Pattern SECTION_HEAD =
+            java.util.regex.Pattern.compile("\\s*<section id=\"([^\"]+)\"[^>]*><h2>([^<]+)</h2>");
+
     /** Writes the report to {@code out} atomically (temporary file, then rename). */
     public static void write(Input in, Path out) throws IOException {
         writeAtomically(render(in), out);
@@ -77,6 +80,13 @@ public final class Report {
         }
         if (!in.discover().isEmpty()) {
             b.append(" · <a href=\"#discover\">Discovery</a>");
+        }
+        for (String section : in.sections()) {
+            // the id and heading of a rendered section, both already escaped where it was rendered
+            java.util.regex.Matcher m = SECTION_HEAD.matcher(section);
+            if (m.lookingAt()) {
+                b.append(" · <a href=\"#").append(m.group(1)).append("\">").append(m.group(2)).append("</a>");
+            }
         }
         b.append(" · <a href=\"#method\">Method</a></nav>\n");
         settings(b, in);

@@ -33,6 +33,17 @@ class ReportTest {
     }
 
     @Test
+    void furtherSectionsAreRenderedAndLinkedFromTheNavigation() throws Exception {
+        Report.Input in = ReportFixture.build(tmp.resolve("atlas"));
+        String section = "<section id=\"steer-to-blue\" class=\"analysis\"><h2>Steering: to &amp; blue</h2><p>x</p></section>\n";
+        String html = Report.render(new Report.Input(in.title(), in.atlas(), in.seeds(), in.defaults(), in.descriptors(), in.clusters(),
+                in.method(), in.discover(), java.util.List.of(section)));
+        assertTrue(html.contains(section));
+        String nav = html.substring(html.indexOf("<nav>"), html.indexOf("</nav>"));
+        assertTrue(nav.contains("<a href=\"#steer-to-blue\">Steering: to &amp; blue</a>"), nav);
+    }
+
+    @Test
     void escapeCoversAllSpecialCharacters() {
         assertEquals("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;", Html.escape("<a href=\"x\" title='y'>&"));
     }
