@@ -56,7 +56,7 @@ final class DiscoverStep {
             }
             for (Map.Entry<List<Long>, List<TaggedPrompt>> e : text.entrySet()) {
                 ProgressBar bar = new ProgressBar("extract text prompts", (long) e.getValue().size() * e.getKey().size());
-                AtlasRunner.run(atlas, extractor, e.getValue(), e.getKey(), tokenizer, study.batchSize(), p -> bar.update(p.done()));
+                AtlasRunner.run(atlas, extractor, e.getValue(), e.getKey(), tokenizer, study.batchSize(), p -> bar.update(p.done(), p.total()));
             }
         }
     }

@@ -7,7 +7,7 @@ import java.util.Locale;
 final class ProgressBar {
     private final PrintStream out;
     private final String label;
-    private final long total;
+    private long total;
     private final long start = System.nanoTime();
     private long lastDraw;
 
@@ -19,6 +19,12 @@ final class ProgressBar {
         this.out = out;
         this.label = label;
         this.total = total;
+    }
+
+    /** Redraws the bar at {@code done} of {@code total}, a total known only once work starts (what a resumed run lacks). */
+    void update(long done, long total) {
+        this.total = total;
+        update(done);
     }
 
     /** Redraws the bar at {@code done} of the total (often on a terminal, rarely into a log file). */

@@ -56,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
         PromptFiles.warnTruncated(extractor.tokenizer(), study.prompts().stream().map(p -> p.text()).toList());
         ProgressBar bar = new ProgressBar("extract", (long) study.prompts().size() * study.seeds().size());
         AtlasRunner.Summary summary = AtlasRunner.run(atlas, extractor, study.prompts(), study.seeds(),
-                extractor.tokenizer()::encode, study.batchSize(), p -> bar.update(p.done()));
+                extractor.tokenizer()::encode, study.batchSize(), p -> bar.update(p.done(), p.total()));
         summary.repairs().forEach(r -> System.err.println("atlas repaired: " + r));
         System.err.printf("extracted %d items, %d already in the atlas%n", summary.extracted(), summary.skipped());
         return atlas;
