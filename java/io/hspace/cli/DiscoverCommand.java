@@ -9,7 +9,6 @@ import io.hspace.engine.EngineOptions;
 import io.hspace.study.Study;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,9 +72,8 @@ final class DiscoverCommand implements Callable<Integer> {
             if (priors != null) {
                 io.hspace.toyworld.DiscoveryScores.Recall r = io.hspace.toyworld.DiscoveryScores.recallAt3(results.discover(),
                         io.hspace.toyworld.PriorTable.load(priors));
-                r.targets().forEach(t -> System.out.println((t.found() ? "found  " : "missed ") + t.prompt() + " " + t.attribute()
-                        + "=" + t.planted() + " (" + String.format(Locale.ROOT, "%.2f", t.probability()) + ") top3 " + t.top3()));
-                System.out.printf(Locale.ROOT, "discovery_recall_at_3: %.4f (%d of %d)%n", r.value(), r.found(), r.targets().size());
+                System.out.print(r.details());
+                r.lines().forEach(l -> System.out.printf("%s (%d of %d)%n", l.format(), r.found(), r.targets().size()));
             }
         }
         System.out.println("wrote " + dir.resolve("discover.json") + " and " + dir.resolve("discover.csv"));
