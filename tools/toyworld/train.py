@@ -60,9 +60,9 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--export-only", action="store_true", help="export the latest checkpoint and stop")
     p.add_argument("--init-from", type=Path, default=None,
-                   help="continue a trained diffusers folder (e.g. a previous models/toy): its VAE replaces the VAE "
-                        "stage and keeps its scaling_factor; the decoder, U-Net and text encoder start from its "
-                        "weights and train --decoder-steps and --unet-steps more (use a fresh --work)")
+                   help="continue a trained diffusers folder (e.g. a previous models/toy): the VAE, decoder, U-Net "
+                        "and text encoder start from its weights and train --vae-steps, --decoder-steps and "
+                        "--unet-steps more; its scaling_factor is kept (use a fresh --work)")
     return p.parse_args(argv)
 
 
@@ -205,20 +205,32 @@ def to_tensor(images_u8):
 
 
 def vae_source(args):
-    return f"init:{args.init_from.resolve()}" if args.init_from is not None else f"steps:{args.vae_steps}"
+    start = f"init:{args.init_from.resolve()}+" if args.init_from is not None else ""
+    return f"{start}steps:{args.vae_steps}"
 
 
-def initial_vae(args, images):
-    """The trained VAE: the --init-from folder's, else the VAE stage's."""
-    if args.init_from is None:
-        return train_vae(args, images)
-    log(f"vae: from {args.init_from / 'vae'}")
-    return AutoencoderKL.from_pretrained(str(args.init_from / "vae"), torch_dtype=torch.float32).eval()
+def reconstruction_loss(rec, x):
+    """MSE and L1, weighted 5x on the object, plus L1 on the image gradients.
+
+    Small stars and crosses blur into blobs under plain MSE: the object is a few per cent of
+    the pixels and its points and arms a few per cent of those. The object (pixels away from
+    the border's median colour) and its edges (image gradients) get the weight instead.
+    """
+    border = torch.cat([x[:, :, 0], x[:, :, -1], x[:, :, :, 0], x[:, :, :, -1]], 2).median(dim=2).values
+    on_object = ((x - border[:, :, None, None]).abs().amax(1, keepdim=True) > 0.1).float()
+    weight = 1 + 4 * on_object
+    err = rec - x
+    dx = lambda t: t[..., :, 1:] - t[..., :, :-1]  # noqa: E731
+    dy = lambda t: t[..., 1:, :] - t[..., :-1, :]  # noqa: E731
+    return ((err ** 2 + err.abs()) * weight).mean() + (dx(rec) - dx(x)).abs().mean() + (dy(rec) - dy(x)).abs().mean()
 
 
 def train_vae(args, images):
     ckpt = args.work / "vae.safetensors"
     vae = make_vae()
+    if args.init_from is not None:
+        vae.load_state_dict(AutoencoderKL.from_pretrained(str(args.init_from / "vae"), torch_dtype=torch.float32).state_dict())
+        log(f"vae: from {args.init_from / 'vae'}")
     opt = torch.optim.AdamW(vae.parameters(), lr=args.lr, weight_decay=0)
     step = 0
     if ckpt.exists():
@@ -241,7 +253,7 @@ def train_vae(args, images):
         z = posterior.mean + posterior.std * torch.randn(posterior.mean.shape, generator=g)
         rec = vae.decode(z).sample
         # The KL term only keeps the latent space tame; its weight is small (SD uses 1e-6).
-        loss = F.mse_loss(rec, x) + 1e-6 * posterior.kl().mean()
+        loss = reconstruction_loss(rec, x) + 1e-6 * posterior.kl().mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -284,22 +296,6 @@ def encode_all(args, vae, images):
     return mean, std, scaling
 
 
-def decoder_loss(rec, x):
-    """MSE and L1, weighted 5x on the object, plus L1 on the image gradients.
-
-    Small stars and crosses blur into blobs under plain MSE: the object is a few per cent of
-    the pixels and its points and arms a few per cent of those. The object (pixels away from
-    the border's median colour) and its edges (image gradients) get the weight instead.
-    """
-    border = torch.cat([x[:, :, 0], x[:, :, -1], x[:, :, :, 0], x[:, :, :, -1]], 2).median(dim=2).values
-    on_object = ((x - border[:, :, None, None]).abs().amax(1, keepdim=True) > 0.1).float()
-    weight = 1 + 4 * on_object
-    err = rec - x
-    dx = lambda t: t[..., :, 1:] - t[..., :, :-1]  # noqa: E731
-    dy = lambda t: t[..., 1:, :] - t[..., :-1, :]  # noqa: E731
-    return ((err ** 2 + err.abs()) * weight).mean() + (dx(rec) - dx(x)).abs().mean() + (dy(rec) - dy(x)).abs().mean()
-
-
 def train_decoder(args, vae, images, lat_mean, lat_std):
     """Sharpens the decoder alone: the encoder, hence the latents the U-Net learns, stay fixed."""
     ckpt = args.work / "decoder.safetensors"
@@ -325,7 +321,7 @@ def train_decoder(args, vae, images, lat_mean, lat_std):
         z = lat_mean[idx] + lat_std[idx] * torch.randn(lat_mean[idx].shape, generator=g)
         for group in opt.param_groups:
             group["lr"] = cosine_lr(step, args.decoder_steps, args.lr / 2, warmup=50)
-        loss = decoder_loss(vae.decode(z).sample, x)
+        loss = reconstruction_loss(vae.decode(z).sample, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -469,7 +465,7 @@ def main(argv=None):
         sys.exit(f"--priors {args.priors}: no such file")
     log(f"toyworld train: {vars(args)}")
     images, captions = render_data(args)
-    vae = initial_vae(args, images)
+    vae = train_vae(args, images)
     mean, std, scaling = encode_all(args, vae, images)
     vae = train_decoder(args, vae, images, mean, std)
     if args.export_only:
