@@ -90,8 +90,10 @@ final class ConditionCommand implements Callable<Integer> {
                     ConditionMode.lookup(mode), Pooling.lookup(pool), prompt, Seeds.parse(promptSeeds), imageSeed,
                     ConditionAnalysis.Centre.lookup(centre), Branch.lookup(valueBranch));
             ClipTokenizer tokenizer = ClipTokenizer.load(validation.modelDir.resolve("tokenizer"));
+            ProgressBar bar = new ProgressBar("condition", ConditionAnalysis.items(spec, folder.files().size()));
+            bar.update(0);
             ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT,
-                    new NativeProjections(model.device));
+                    new NativeProjections(model.device), bar::update);
             Files.createDirectories(validation.out);
             ValidationTables.writeCondition(validation.out, r);
             ValidationReport.writePage("condition", ValidationReport.condition(r), validation.out.resolve("condition.html"));

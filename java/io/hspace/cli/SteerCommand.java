@@ -91,7 +91,9 @@ final class SteerCommand implements Callable<Integer> {
                     families.isEmpty() ? toyWorldFamilies() : keyValues(families, "--family"), steered, target, alphas,
                     steps.size() == sampler.steps() ? List.of() : steps, sampler, Seeds.parse(seeds));
             ClipTokenizer tokenizer = ClipTokenizer.load(validation.modelDir.resolve("tokenizer"));
-            SteerAnalysis.Result r = SteerAnalysis.run(engine, tokenizer, spec, c, out.resolve("images"), Stats.DEFAULT, batch);
+            ProgressBar bar = new ProgressBar("steer", SteerAnalysis.items(spec));
+            bar.update(0);
+            SteerAnalysis.Result r = SteerAnalysis.run(engine, tokenizer, spec, c, out.resolve("images"), Stats.DEFAULT, batch, bar::update);
             Files.createDirectories(out);
             ValidationTables.writeSteer(out, r);
             ValidationReport.writePage("steer", ValidationReport.steer(r), out.resolve("steer.html"));
