@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
 
 /**
  * Conditioning (docs/METHOD.md): external images read through prompt directions. Each image is
@@ -171,12 +172,25 @@ public final class ConditionAnalysis {
     }
 
     /**
+     * The items a run of {@code spec} on {@code images} images has the engine compute, what its
+     * progress counts to: every image read, then every family's value prompts x seeds.
+     */
+    public static long items(Spec spec, int images) {
+        long n = images;
+        for (Family f : spec.families()) {
+            n += (long) f.prompts().stream().mapToInt(List::size).sum() * spec.promptSeeds().size();
+        }
+        return n;
+    }
+
+    /**
      * Runs the reading on an opened engine.
      *
      * @param labels per image its true attributes (family name to value), or null
+     * @param itemsDone told the items done so far (of {@link #items}) after each engine call
      */
     public static Result run(Engine engine, ClipTokenizer tokenizer, Spec spec, ImageFolder images, List<Map<String, String>> labels,
-            Stats stats, Projections projections) {
+            Stats stats, Projections projections, LongConsumer itemsDone) {
         if (labels != null && labels.size() != images.files().size()) {
             throw new IllegalArgumentException(labels.size() + " labels for " + images.files().size() + " images");
         }
@@ -189,13 +203,17 @@ public final class ConditionAnalysis {
                 .scheduler(spec.sampler().scheduler()).steps(spec.sampler().steps(), spec.step()).mode(spec.mode())
                 .seeds(seeds).pooling(spec.pooling()).build();
         ConditionResult cond = engine.condition(request);
+        long done = n;
+        itemsDone.accept(done);
         float[][] h = rows(cond.h().data(), n);
         List<FamilyResult> out = new ArrayList<>();
         for (Family f : spec.families()) {
             List<List<String>> byValue = f.prompts();
             List<String> all = byValue.stream().flatMap(List::stream).toList();
+            long before = done;
             PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), all, spec.promptSeeds(),
-                    new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0);
+                    new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0, k -> itemsDone.accept(before + k));
+            done += (long) all.size() * spec.promptSeeds().size();
             int per = byValue.get(0).size();
             float[][] valueH = new float[f.values().size()][];
             for (int v = 0; v < valueH.length; v++) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 
 /**
  * Steering (docs/METHOD.md): the text direction d = H(to) - H(from) at the steered steps,
@@ -159,19 +160,31 @@ public final class SteerAnalysis {
     }
 
     /**
+     * The items a run of {@code spec} has the engine compute, what its progress counts to: the
+     * from and to prompts x seeds of the direction, then the sweep's prompts x seeds x alphas.
+     */
+    public static long items(Spec spec) {
+        return (long) spec.pairs().size() * spec.seeds().size() * (2 + spec.alphas().size());
+    }
+
+    /**
      * Runs the sweep; images go to {@code imageDir} as p{prompt}_s{seed}_a{alpha index}.png.
      *
      * @param batchSize items per U-Net batch, 0 for all at once
+     * @param itemsDone told the items done so far (of {@link #items}) after each batch; the
+     *     captioning after the last is not counted
      */
     public static Result run(Engine engine, ClipTokenizer tokenizer, Spec spec, Captioner captioner, Path imageDir, Stats stats,
-            int batchSize) throws IOException {
+            int batchSize, LongConsumer itemsDone) throws IOException {
         List<String[]> pairs = spec.pairs();
         List<String> fromPrompts = pairs.stream().map(p -> p[0]).toList();
         List<String> toPrompts = pairs.stream().map(p -> p[1]).toList();
         int[] steered = spec.steps().isEmpty() ? allSteps(spec.sampler().steps()) : spec.steps().stream().mapToInt(Integer::intValue).toArray();
         List<String> both = new ArrayList<>(fromPrompts);
         both.addAll(toPrompts);
-        PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), both, spec.seeds(), steered, Branch.COND, Pooling.NONE, batchSize);
+        PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), both, spec.seeds(), steered, Branch.COND, Pooling.NONE,
+                batchSize, itemsDone);
+        long directionItems = (long) both.size() * spec.seeds().size();
         int d = pv.mean()[0].length;
         double[] diff = new double[d];
         for (int p = 0; p < pairs.size(); p++) {
@@ -210,7 +223,7 @@ public final class SteerAnalysis {
         ExtractRequest request = PromptVectors.request(tokenizer, spec.sampler(), fromPrompts, null, itemPrompts, itemSeeds,
                 steered, Branch.COND, Pooling.SPATIAL_MEAN, true, batchSize)
                 .withSteering(new Steering(direction, pv.shape(), alphas, steered));
-        ExtractResult r = engine.extract(request);
+        ExtractResult r = PromptVectors.run(engine, request, k -> itemsDone.accept(directionItems + k));
         Files.createDirectories(imageDir);
         List<Path> files = new ArrayList<>(items);
         for (int k = 0; k < items; k++) {

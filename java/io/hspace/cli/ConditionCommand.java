@@ -10,7 +10,6 @@ import io.hspace.engine.Branch;
 import io.hspace.engine.ConditionMode;
 import io.hspace.engine.Engine;
 import io.hspace.engine.Pooling;
-import io.hspace.engine.Scheduler;
 import io.hspace.prompt.ClipTokenizer;
 import io.hspace.report.ValidationReport;
 import io.hspace.study.Seeds;
@@ -33,8 +32,8 @@ import picocli.CommandLine.Parameters;
                 + "DDIM-inverted) is assigned, per attribute family, the value whose prompt H at the same step it is most "
                 + "cosine-similar to. With --labels: accuracy with a bootstrap interval and a confusion table. Writes "
                 + "condition.json, condition.csv and condition.html into --out.",
-        footer = {"", "Non-image files (by extension) are skipped with a warning; images of another size are resized; "
-                + "grayscale is converted to RGB.", "", "Example:",
+        footer = {"", "Non-image files (by extension) are skipped with a warning; images of another size are resized to "
+                + "--size; grayscale is converted to RGB. The value prompts are sampled with --scheduler, --steps and --guidance.", "", "Example:",
             "  hspace toyworld render --n 200 --priors models/toy/priors.json --seed 7 --out /tmp/render",
             "  hspace condition /tmp/render/images --labels /tmp/render/captions.jsonl --steps 10 --step 8 --out out/condition"})
 final class ConditionCommand implements Callable<Integer> {
@@ -48,19 +47,10 @@ final class ConditionCommand implements Callable<Integer> {
             + "(repeatable); default: the Toy World families, each value's H averaged over full captions of the other attributes.")
     List<String> families = new ArrayList<>();
 
-    @Option(names = "--model", description = "Diffusers model folder.", defaultValue = "models/toy")
-    Path modelDir;
-
-    @Option(names = "--scheduler", description = "model, ddim, euler or lcm (invert: model or ddim).", defaultValue = "model")
-    String scheduler;
-
-    @Option(names = "--steps", description = "The schedule's number of steps.", defaultValue = "10")
-    int steps;
-
     @Option(names = "--step", description = "0-based step the images are read at (and the prompts captured at).", defaultValue = "8")
     int step;
 
-    @Option(names = "--mode", description = "noise or invert.", defaultValue = "noise")
+    @Option(names = "--mode", description = "noise or invert (invert: --scheduler model or ddim).", defaultValue = "noise")
     String mode;
 
     @Option(names = "--pool", description = "none or spatial-mean.", defaultValue = "none")
@@ -77,47 +67,42 @@ final class ConditionCommand implements Callable<Integer> {
             + "or cond (read with the value prompt).", defaultValue = "uncond")
     String valueBranch;
 
-    @Option(names = "--guidance", description = "CFG scale of the value-prompt extraction.", defaultValue = "7.5")
-    double guidance;
-
-    @Option(names = "--size", description = "WIDTHxHEIGHT the images are resized to; default: the model's training size.")
-    String size;
-
     @Option(names = "--prompt-seeds", description = "Seeds of the value-prompt extraction.", defaultValue = "0-3")
     String promptSeeds;
 
     @Option(names = "--image-seed", description = "Noise seed of the first image (image i: seed + i).", defaultValue = "0")
     long imageSeed;
 
-    @Option(names = "--out", description = "Output folder.", required = true)
-    Path out;
+    @Mixin
+    ValidationOptions validation;
 
     @Mixin
     ModelOptions model;
 
     @Override
     public Integer call() throws Exception {
-        try (Engine engine = model.open(modelDir)) {
-            int[] wh = size(engine, size);
-            ImageFolder folder = ImageFolder.read(images, wh[0], wh[1]);
+        try (Engine engine = model.open(validation.modelDir)) {
+            Sampler sampler = validation.sampler(engine, prompt);
+            ImageFolder folder = ImageFolder.read(images, sampler.width(), sampler.height());
             warnSkipped(folder);
             List<Map<String, String>> truth = labels == null ? null : ImageLabels.read(labels, folder.files());
-            ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("condition", parseFamilies(families),
-                    new Sampler(Scheduler.lookup(scheduler), steps, guidance, wh[0], wh[1], prompt), step, ConditionMode.lookup(mode),
-                    Pooling.lookup(pool), prompt, Seeds.parse(promptSeeds), imageSeed, ConditionAnalysis.Centre.lookup(centre),
-                    Branch.lookup(valueBranch));
-            ClipTokenizer tokenizer = ClipTokenizer.load(modelDir.resolve("tokenizer"));
+            ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("condition", parseFamilies(families), sampler, step,
+                    ConditionMode.lookup(mode), Pooling.lookup(pool), prompt, Seeds.parse(promptSeeds), imageSeed,
+                    ConditionAnalysis.Centre.lookup(centre), Branch.lookup(valueBranch));
+            ClipTokenizer tokenizer = ClipTokenizer.load(validation.modelDir.resolve("tokenizer"));
+            ProgressBar bar = new ProgressBar("condition", ConditionAnalysis.items(spec, folder.files().size()));
+            bar.update(0);
             ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT,
-                    new NativeProjections(model.device));
-            Files.createDirectories(out);
-            ValidationTables.writeCondition(out, r);
-            ValidationReport.writePage("condition", ValidationReport.condition(r), out.resolve("condition.html"));
+                    new NativeProjections(model.device), bar::update);
+            Files.createDirectories(validation.out);
+            ValidationTables.writeCondition(validation.out, r);
+            ValidationReport.writePage("condition", ValidationReport.condition(r), validation.out.resolve("condition.html"));
             for (ConditionAnalysis.FamilyResult f : r.families()) {
                 System.out.println(f.accuracy() == null ? f.family() + ": no labels"
                         : String.format(Locale.ROOT, "%s accuracy %.3f [%.3f, %.3f] over %d images", f.family(),
                                 f.accuracy().value(), f.accuracy().low(), f.accuracy().high(), f.labelled()));
             }
-            System.out.println("wrote " + out.resolve("condition.json") + ", condition.csv and condition.html");
+            System.out.println("wrote " + validation.out.resolve("condition.json") + ", condition.csv and condition.html");
         }
         return 0;
     }
@@ -128,20 +113,6 @@ final class ConditionCommand implements Callable<Integer> {
         }
         if (folder.resized() > 0) {
             System.err.println("note: resized " + folder.resized() + " images to the model's size");
-        }
-    }
-
-    static int[] size(Engine engine, String text) {
-        if (text == null) {
-            int s = engine.defaultImageSize().orElseThrow(() -> new IllegalArgumentException(
-                    engine.modelDir() + " does not say its image size; give --size WIDTHxHEIGHT"));
-            return new int[] {s, s};
-        }
-        String[] parts = text.toLowerCase(Locale.ROOT).split("x");
-        try {
-            return new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("--size must look like 512x512, got '" + text + "'");
         }
     }
 

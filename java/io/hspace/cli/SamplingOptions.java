@@ -9,18 +9,16 @@ import io.hspace.engine.Pooling;
 import io.hspace.engine.Scheduler;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Sampler and capture-plan options of extract and generate. */
 final class SamplingOptions {
-    @Option(names = "--steps", description = "Denoising steps.", defaultValue = "25")
-    int steps;
+    @Mixin
+    ScheduleOptions schedule;
 
     @Option(names = "--guidance", description = "Classifier-free guidance scale (LCM: its guidance embedding).", defaultValue = "7.5")
     double guidance;
-
-    @Option(names = "--scheduler", description = "model (the folder's own), ddim, euler or lcm.", defaultValue = "model")
-    String scheduler;
 
     @Option(names = "--negative-prompt", description = "The unconditional branch's prompt.", defaultValue = "")
     String negativePrompt;
@@ -42,26 +40,28 @@ final class SamplingOptions {
 
     /** The atlas settings these options describe for the opened model. */
     AtlasSettings settings(Engine engine, String modelIdentity, boolean images) {
-        int width;
-        int height;
-        if (size == null) {
-            width = height = engine.defaultImageSize().orElseThrow(() -> new IllegalArgumentException(
-                    engine.modelDir() + " does not say its image size; give --size WIDTHxHEIGHT"));
-        } else {
-            String[] parts = size.toLowerCase(java.util.Locale.ROOT).split("x");
-            if (parts.length != 2) {
-                throw new IllegalArgumentException("--size must look like 512x512, got '" + size + "'");
-            }
-            try {
-                width = Integer.parseInt(parts[0].trim());
-                height = Integer.parseInt(parts[1].trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--size must look like 512x512, got '" + size + "'");
-            }
-        }
-        Sampler sampler = new Sampler(Scheduler.lookup(scheduler), steps, guidance, width, height, negativePrompt);
-        CapturePlan plan = new CapturePlan(captureSteps(capture, steps), Branch.lookup(branch), Pooling.lookup(pool));
+        int[] wh = imageSize(engine, size);
+        Sampler sampler = new Sampler(Scheduler.lookup(schedule.scheduler), schedule.steps, guidance, wh[0], wh[1], negativePrompt);
+        CapturePlan plan = new CapturePlan(captureSteps(capture, schedule.steps), Branch.lookup(branch), Pooling.lookup(pool));
         return new AtlasSettings(modelIdentity, sampler, plan, images);
+    }
+
+    /** Width and height from WIDTHxHEIGHT, or the model's training size when {@code size} is null. */
+    static int[] imageSize(Engine engine, String size) {
+        if (size == null) {
+            int s = engine.defaultImageSize().orElseThrow(() -> new IllegalArgumentException(
+                    engine.modelDir() + " does not say its image size; give --size WIDTHxHEIGHT"));
+            return new int[] {s, s};
+        }
+        String[] parts = size.toLowerCase(java.util.Locale.ROOT).split("x");
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("--size must look like 512x512, got '" + size + "'");
+        }
+        try {
+            return new int[] {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--size must look like 512x512, got '" + size + "'");
+        }
     }
 
     /** "all", "last" or a comma-separated list of 0-based step indices. */

@@ -6,7 +6,6 @@ import io.hspace.atlas.Sampler;
 import io.hspace.caption.Captioner;
 import io.hspace.caption.Captioners;
 import io.hspace.engine.Engine;
-import io.hspace.engine.Scheduler;
 import io.hspace.prompt.ClipTokenizer;
 import io.hspace.report.ValidationReport;
 import io.hspace.study.Seeds;
@@ -69,45 +68,32 @@ final class SteerCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Time limit of one command: captioner call.", defaultValue = "600")
     long timeout;
 
-    @Option(names = "--model", description = "Diffusers model folder.", defaultValue = "models/toy")
-    Path modelDir;
-
-    @Option(names = "--scheduler", description = "model, ddim, euler or lcm.", defaultValue = "model")
-    String scheduler;
-
-    @Option(names = "--steps", description = "Denoising steps.", defaultValue = "10")
-    int steps;
-
-    @Option(names = "--guidance", description = "Classifier-free guidance scale.", defaultValue = "7.5")
-    double guidance;
-
-    @Option(names = "--size", description = "WIDTHxHEIGHT; default: the model's training size.")
-    String size;
-
     @Option(names = "--seeds", description = "Seeds per prompt.", defaultValue = "0-15")
     String seeds;
 
     @Option(names = "--batch", description = "Items per U-Net batch (0: all at once).", defaultValue = "64")
     int batch;
 
-    @Option(names = "--out", description = "Output folder.", required = true)
-    Path out;
+    @Mixin
+    ValidationOptions validation;
 
     @Mixin
     ModelOptions model;
 
     @Override
     public Integer call() throws Exception {
-        try (Engine engine = model.open(modelDir); Captioner c = Captioners.open(new Captioners.Spec(captioner, words, Duration.ofSeconds(timeout)),
-                model.engineOptions())) {
-            int[] wh = ConditionCommand.size(engine, size);
-            Sampler sampler = new Sampler(Scheduler.lookup(scheduler), steps, guidance, wh[0], wh[1], "");
+        Path out = validation.out;
+        try (Engine engine = model.open(validation.modelDir);
+                Captioner c = Captioners.open(new Captioners.Spec(captioner, words, Duration.ofSeconds(timeout)), model.engineOptions())) {
+            Sampler sampler = validation.sampler(engine, "");
+            List<Integer> steps = SamplingOptions.captureSteps(steerSteps, sampler.steps());
             SteerAnalysis.Spec spec = new SteerAnalysis.Spec("steer", from, to, keyValues(over, "--over"),
                     families.isEmpty() ? toyWorldFamilies() : keyValues(families, "--family"), steered, target, alphas,
-                    SamplingOptions.captureSteps(steerSteps, steps).size() == steps ? List.of()
-                            : SamplingOptions.captureSteps(steerSteps, steps), sampler, Seeds.parse(seeds));
-            ClipTokenizer tokenizer = ClipTokenizer.load(modelDir.resolve("tokenizer"));
-            SteerAnalysis.Result r = SteerAnalysis.run(engine, tokenizer, spec, c, out.resolve("images"), Stats.DEFAULT, batch);
+                    steps.size() == sampler.steps() ? List.of() : steps, sampler, Seeds.parse(seeds));
+            ClipTokenizer tokenizer = ClipTokenizer.load(validation.modelDir.resolve("tokenizer"));
+            ProgressBar bar = new ProgressBar("steer", SteerAnalysis.items(spec));
+            bar.update(0);
+            SteerAnalysis.Result r = SteerAnalysis.run(engine, tokenizer, spec, c, out.resolve("images"), Stats.DEFAULT, batch, bar::update);
             Files.createDirectories(out);
             ValidationTables.writeSteer(out, r);
             ValidationReport.writePage("steer", ValidationReport.steer(r), out.resolve("steer.html"));

@@ -57,11 +57,8 @@ final class ToyWorldCheckCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "100", description = "Seeds (images) per prompt: 0 .. N-1.")
     int seeds;
 
-    @Option(names = "--scheduler", defaultValue = "model", description = "model (the folder's own), ddim, euler or lcm.")
-    String scheduler;
-
-    @Option(names = "--steps", defaultValue = "25", description = "Denoising steps.")
-    int steps;
+    @Mixin
+    ScheduleOptions schedule;
 
     @Option(names = "--guidance", defaultValue = "5", description = "Guidance scale for fully specified prompts.")
     double guidance;
@@ -94,7 +91,7 @@ final class ToyWorldCheckCommand implements Callable<Integer> {
         Adherence adherence = new Adherence(table);
         Reader reader = new Reader();
         ClipTokenizer tokenizer = ClipTokenizer.load(modelDir.resolve("tokenizer"));
-        Scheduler sched = Scheduler.lookup(scheduler);
+        Scheduler sched = Scheduler.lookup(schedule.scheduler);
         ProgressBar bar = new ProgressBar("check", (long) (full.size() + leftOut.size()) * seeds);
         long[] done = {0};
         bar.update(0);
@@ -104,7 +101,7 @@ final class ToyWorldCheckCommand implements Callable<Integer> {
         }
         System.out.print(report(adherence, String.format(Locale.ROOT,
                 "model %s, priors %s, scheduler %s, %d steps, %d seeds per prompt, guidance %s (fully specified) / %s (left out)",
-                modelDir, priorFile, sched, steps, seeds, fmt(guidance), fmt(priorGuidance))));
+                modelDir, priorFile, sched, schedule.steps, seeds, fmt(guidance), fmt(priorGuidance))));
         return strict && !adherence.passes() ? 1 : 0;
     }
 
@@ -160,7 +157,7 @@ final class ToyWorldCheckCommand implements Callable<Integer> {
                 itemSeeds[i] = (begin + i) % seeds;
             }
             ExtractRequest request = new ExtractRequest(ids, null, negative, null, true, null, itemPrompts, itemSeeds,
-                    steps, (float) g, 0, 0, sched, new int[] {steps - 1}, Branch.COND, Pooling.SPATIAL_MEAN, true, 0);
+                    schedule.steps, (float) g, 0, 0, sched, new int[] {schedule.steps - 1}, Branch.COND, Pooling.SPATIAL_MEAN, true, 0);
             ExtractResult r = engine.extract(request);
             for (int i = 0; i < n; i++) {
                 try (Mat img = bgr(r.images(), i)) {

@@ -57,23 +57,25 @@ final class ValidationTables {
         }
         io.hspace.prompt.ClipTokenizer tokenizer = io.hspace.prompt.ClipTokenizer.load(engine.modelDir().resolve("tokenizer"));
         for (io.hspace.study.Study.Condition c : study.condition()) {
-            System.err.println("condition " + c.spec().name() + " ...");
             io.hspace.analysis.ImageFolder folder = io.hspace.analysis.ImageFolder.read(c.images(), c.spec().sampler().width(),
                     c.spec().sampler().height());
             ConditionCommand.warnSkipped(folder);
+            ProgressBar bar = new ProgressBar("condition " + c.spec().name(), ConditionAnalysis.items(c.spec(), folder.files().size()));
+            bar.update(0);
             ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, c.spec(), folder,
                     c.labels() == null ? null : io.hspace.analysis.ImageLabels.read(c.labels(), folder.files()), study.stats(),
-                    new io.hspace.analysis.NativeProjections(options.device()));
+                    new io.hspace.analysis.NativeProjections(options.device()), bar::update);
             Path sub = dir.resolve("condition-" + c.spec().name());
             writeCondition(sub, r);
             sections.add(io.hspace.report.ValidationReport.condition(r));
         }
         for (io.hspace.study.Study.Steer s : study.steer()) {
-            System.err.println("steer " + s.spec().name() + " ...");
             Path sub = dir.resolve("steer-" + s.spec().name());
             try (io.hspace.caption.Captioner captioner = io.hspace.caption.Captioners.open(s.captioner(), options)) {
+                ProgressBar bar = new ProgressBar("steer " + s.spec().name(), SteerAnalysis.items(s.spec()));
+                bar.update(0);
                 SteerAnalysis.Result r = SteerAnalysis.run(engine, tokenizer, s.spec(), captioner, sub.resolve("images"), study.stats(),
-                        study.batchSize());
+                        study.batchSize(), bar::update);
                 writeSteer(sub, r);
                 sections.add(io.hspace.report.ValidationReport.steer(r));
             }

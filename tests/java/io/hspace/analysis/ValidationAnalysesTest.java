@@ -10,8 +10,10 @@ import io.hspace.analysis.DefaultsAnalysis.Estimate;
 import io.hspace.atlas.Sampler;
 import io.hspace.engine.Branch;
 import io.hspace.engine.ConditionMode;
+import io.hspace.engine.ExtractRequest;
 import io.hspace.engine.Pooling;
 import io.hspace.engine.Scheduler;
+import io.hspace.engine.Steering;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,6 +153,46 @@ class ValidationAnalysesTest {
                 FAMILIES, "color", "blue", List.of(1.0), List.of(), SAMPLER, List.of(0L));
         assertEquals("a star", s.pairs().get(1)[0]);
         assertEquals("a blue star", s.pairs().get(1)[1]);
+    }
+
+    @Test
+    void conditionItemsAreTheImagesAndEveryFamilysValuePromptsTimesSeeds() {
+        Map<String, List<String>> over = Map.of("shape", List.of("circle", "square"));
+        ConditionAnalysis.Spec s = new ConditionAnalysis.Spec("c", List.of(
+                new ConditionAnalysis.Family("color", "a {value} {shape}", List.of("red", "blue", "green"), over),
+                new ConditionAnalysis.Family("shape", "a {value}", List.of("circle", "square"))),
+                SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L, 2L), 0, ConditionAnalysis.Centre.IMAGES,
+                Branch.UNCOND);
+        assertEquals(5 + 3 * 2 * 3 + 2 * 3, ConditionAnalysis.items(s, 5));
+    }
+
+    @Test
+    void steerItemsAreTheDirectionsPromptsAndTheSweep() {
+        SteerAnalysis.Spec s = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle", "star")),
+                FAMILIES, "color", "blue", List.of(1.0, 2.0), List.of(), SAMPLER, List.of(0L, 1L, 2L));
+        // from and to prompts x seeds, then prompts x seeds x alphas (0 added)
+        assertEquals(2 * 2 * 3 + 2 * 3 * 3, SteerAnalysis.items(s));
+    }
+
+    @Test
+    void aSliceKeepsItsItemsSeedsAndSteeringAlphas() {
+        ExtractRequest r = new ExtractRequest(new int[][] {{1}, {2}}, null, new int[] {0}, null, true, null, new int[] {0, 1, 0, 1},
+                new long[] {5, 6, 7, 8}, 4, 5f, 32, 32, Scheduler.MODEL, new int[] {3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 2,
+                new Steering(new float[] {1, 2}, new long[] {2}, new float[] {0, 1, 2, 3}, new int[] {1}));
+        ExtractRequest s = PromptVectors.slice(r, 1, 3);
+        assertArrayEquals(new int[] {1, 0}, s.itemPrompts());
+        assertArrayEquals(new long[] {6, 7}, s.itemSeeds());
+        assertArrayEquals(new float[] {1, 2}, s.steering().alphas());
+        assertArrayEquals(new int[][] {{1}, {2}}, s.promptIds());
+        assertEquals(2, s.batchSize());
+    }
+
+    @Test
+    void aGridRequestIsNotRunInBatches() {
+        ExtractRequest grid = new ExtractRequest(new int[][] {{1}}, null, new int[] {0}, null, true, new long[] {5, 6}, null, null, 4,
+                5f, 32, 32, Scheduler.MODEL, new int[] {3}, Branch.COND, Pooling.NONE, false, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptVectors.run(null, grid, done -> {}));
+        assertTrue(e.getMessage().contains("explicit items"), e.getMessage());
     }
 
     @Test

@@ -13,9 +13,11 @@ import io.hspace.engine.Branch;
 import io.hspace.engine.ConditionMode;
 import io.hspace.engine.Engine;
 import io.hspace.engine.EngineOptions;
+import io.hspace.engine.ExtractRequest;
 import io.hspace.engine.ExtractResult;
 import io.hspace.engine.Pooling;
 import io.hspace.engine.Scheduler;
+import io.hspace.engine.Steering;
 import io.hspace.prompt.ClipTokenizer;
 import io.hspace.toyworld.Attributes;
 import io.hspace.toyworld.Background;
@@ -77,7 +79,12 @@ class ValidationEngineTest {
                 new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue", "green")),
                 new ConditionAnalysis.Family("shape", "a {value}", List.of("circle", "square"))),
                 SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND);
-        ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT, new NativeProjections(-1));
+        List<Long> done = new ArrayList<>();
+        ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT, new NativeProjections(-1),
+                done::add);
+        // the 4 images, then color's 3 value prompts x 2 seeds, then shape's 2 x 2
+        assertEquals(List.of(4L, 10L, 14L), done);
+        assertEquals(14, ConditionAnalysis.items(spec, 4));
         assertEquals(List.of("labels.jsonl"), r.skipped().stream().map(s -> Path.of(s).getFileName().toString()).toList());
         assertEquals(engine.timesteps(Scheduler.MODEL, 4)[2], r.timestep());
         ConditionAnalysis.FamilyResult color = r.family("color");
@@ -104,16 +111,40 @@ class ValidationEngineTest {
     }
 
     @Test
-    void steerAlphaZeroImagesAreTheUnsteeredOnesAndEveryImageIsCaptioned(@TempDir Path dir) throws IOException {
+    void extractionInBatchesEqualsOneCallAndTellsEachBatch() {
+        int channels = (int) engine.extract(PromptVectors.request(tokenizer, SAMPLER, List.of("a circle"), null, new int[] {0},
+                new long[] {1}, new int[] {0}, Branch.COND, Pooling.SPATIAL_MEAN, false, 0)).h().dim(2);  // [items, K, C]
+        float[] direction = new float[channels];
+        java.util.Arrays.fill(direction, 0.5f);
+        ExtractRequest request = PromptVectors.request(tokenizer, SAMPLER, List.of("a circle", "a red square"), null,
+                new int[] {0, 1, 0}, new long[] {1, 2, 3}, new int[] {1, 3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 2)
+                .withSteering(new Steering(direction, new long[] {channels}, new float[] {0, 1, 2}, new int[] {1}));
+        ExtractResult whole = engine.extract(request);
+        List<Long> done = new ArrayList<>();
+        ExtractResult batched = PromptVectors.run(engine, request, done::add);
+        assertEquals(List.of(2L, 3L), done);
+        assertArrayEquals(whole.h().shape(), batched.h().shape());
+        assertArrayEquals(whole.h().data(), batched.h().data());
+        assertArrayEquals(whole.images().shape(), batched.images().shape());
+        assertArrayEquals(whole.images().data(), batched.images().data());
+        assertArrayEquals(whole.timesteps(), batched.timesteps());
+    }
+
+    @Test
+    void steerInBatchesAlphaZeroImagesAreTheUnsteeredOnesAndEveryImageIsCaptioned(@TempDir Path dir) throws IOException {
         Map<String, List<String>> families = new LinkedHashMap<>();
         families.put("color", List.of("red", "green", "blue", "yellow", "purple", "orange"));
         families.put("shape", List.of("circle", "square", "triangle", "star", "cross", "ring"));
         SteerAnalysis.Spec spec = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle")),
                 families, "color", "blue", List.of(3.0), List.of(1, 2), SAMPLER, List.of(5L, 6L));
         SteerAnalysis.Result r;
+        List<Long> done = new ArrayList<>();
         try (ToyWorldCaptioner captioner = new ToyWorldCaptioner()) {
-            r = SteerAnalysis.run(engine, tokenizer, spec, captioner, dir, Stats.DEFAULT, 0);
+            r = SteerAnalysis.run(engine, tokenizer, spec, captioner, dir, Stats.DEFAULT, 3, done::add);
         }
+        // batches of 3: the direction's 2 prompts x 2 seeds, then the sweep's 2 seeds x 2 alphas
+        assertEquals(List.of(3L, 4L, 7L, 8L), done);
+        assertEquals(8, SteerAnalysis.items(spec));
         assertEquals(List.of(0.0, 3.0), spec.alphas());
         assertEquals(4, r.items().size());
         assertTrue(r.hNorm() > 0 && r.directionNorm() > 0);
