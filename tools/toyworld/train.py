@@ -62,7 +62,7 @@ def parse_args(argv=None):
     p.add_argument("--init-from", type=Path, default=None,
                    help="continue a trained diffusers folder (e.g. a previous models/toy): the VAE, decoder, U-Net "
                         "and text encoder start from its weights and train --vae-steps, --decoder-steps and "
-                        "--unet-steps more; its scaling_factor is kept (use a fresh --work)")
+                        "--unet-steps more (use a fresh --work)")
     return p.parse_args(argv)
 
 
@@ -285,9 +285,6 @@ def encode_all(args, vae, images):
     g = torch.Generator().manual_seed(args.seed)
     sampled = mean + std * torch.randn(mean.shape, generator=g)
     scaling = float(1.0 / sampled.std())
-    if args.init_from is not None:
-        # The continued U-Net was trained on latents at the folder's scale: keep it.
-        scaling = float(vae.config.scaling_factor)
     x = to_tensor(images[:256])
     rec = vae.decode(mean[:256]).sample
     log(f"latents: {tuple(mean.shape)}, std {sampled.std():.4f}, scaling_factor {scaling:.5f}, "
