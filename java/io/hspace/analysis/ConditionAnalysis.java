@@ -22,7 +22,9 @@ import java.util.function.LongConsumer;
  * Conditioning (docs/METHOD.md): external images read through prompt directions. Each image is
  * VAE-encoded, brought to step k (seeded noise or DDIM inversion) and its h read with a prompt
  * (default ""); for every attribute family, H of each value prompt is extracted at the same
- * step k; the image gets the value whose centred H its centred h is most cosine-similar to.
+ * step k; the image gets the value that scores highest: by default the linear discriminant of
+ * the value means with the within-value covariance of the value prompts' seeds
+ * ({@link LinearDiscriminant}), or the cosine of the centred vectors.
  */
 public final class ConditionAnalysis {
     private ConditionAnalysis() {}
@@ -99,6 +101,28 @@ public final class ConditionAnalysis {
         }
     }
 
+    /** How an image's h is scored against the values' H. */
+    public enum Score {
+        /** Cosine of the centred h to each centred value H. */
+        COSINE,
+        /**
+         * Linear discriminant: the values' H with the covariance of the value prompts' seed samples
+         * around them (shrunk, Ledoit-Wolf), so directions the samples of one value vary along
+         * (other attributes, position, noise) count less.
+         */
+        DISCRIMINANT;
+
+        /** Parses {@code cosine} or {@code discriminant}; throws listing the valid names. */
+        public static Score lookup(String name) {
+            for (Score s : values()) {
+                if (s.name().equalsIgnoreCase(name)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown score '" + name + "'; valid: discriminant, cosine");
+        }
+    }
+
     /**
      * The settings of one conditioning run.
      *
@@ -115,9 +139,10 @@ public final class ConditionAnalysis {
      * @param valueBranch the CFG branch the value prompts' h comes from: uncond (the sampled
      *     latents read with the sampler's negative prompt, as the images are read with
      *     {@code prompt}) or cond (read with the value prompt itself)
+     * @param score how images are scored against the values
      */
     public record Spec(String name, List<Family> families, Sampler sampler, int step, ConditionMode mode, Pooling pooling,
-            String prompt, List<Long> promptSeeds, long imageSeed, Centre centre, Branch valueBranch) {
+            String prompt, List<Long> promptSeeds, long imageSeed, Centre centre, Branch valueBranch, Score score) {
         public Spec {
             if (valueBranch == Branch.BOTH) {
                 throw new IllegalArgumentException("condition '" + name + "': the value branch is cond or uncond, not both");
@@ -143,14 +168,15 @@ public final class ConditionAnalysis {
      * @param family the family name
      * @param values its values
      * @param predicted the value assigned to each image
-     * @param cosine each image's cosine to each value (after centring), [images][values]
+     * @param score each image's score for each value (cosine or discriminant, see {@link Score}), [images][values]
+     * @param shrinkage the discriminant's covariance shrinkage (NaN for the cosine)
      * @param truth each image's true value (null where unknown), or null without labels
      * @param accuracy share of labelled images read right, with a bootstrap interval over images; null without labels
      * @param labelled how many images have a true value in the family's values
      * @param confusion [true value][predicted value] counts, or null without labels
      */
-    public record FamilyResult(String family, List<String> values, List<String> predicted, double[][] cosine, List<String> truth,
-            Estimate accuracy, int labelled, int[][] confusion) {}
+    public record FamilyResult(String family, List<String> values, List<String> predicted, double[][] score, double shrinkage,
+            List<String> truth, Estimate accuracy, int labelled, int[][] confusion) {}
 
     /**
      * The whole reading.
@@ -215,18 +241,31 @@ public final class ConditionAnalysis {
                     new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0, k -> itemsDone.accept(before + k));
             done += (long) all.size() * spec.promptSeeds().size();
             int per = byValue.get(0).size();
+            int itemsPerValue = per * spec.promptSeeds().size();
             float[][] valueH = new float[f.values().size()][];
+            float[][] residuals = new float[pv.items().length][];  // each value-prompt sample minus its value's H
             for (int v = 0; v < valueH.length; v++) {
                 valueH[v] = mean(java.util.Arrays.copyOfRange(pv.mean(), v * per, (v + 1) * per));
+                float[][] samples = java.util.Arrays.copyOfRange(pv.items(), v * itemsPerValue, (v + 1) * itemsPerValue);
+                System.arraycopy(minus(samples, valueH[v]), 0, residuals, v * itemsPerValue, itemsPerValue);
             }
-            double[][] cos = scores(h, valueH, spec.centre(), projections);
-            int[] pred = argmax(cos);
+            double shrinkage = Double.NaN;
+            double[][] score;
+            if (spec.score() == Score.COSINE) {
+                score = scores(h, valueH, spec.centre(), projections);
+            } else {
+                LinearDiscriminant.Reading reading = LinearDiscriminant.read(centred(h, valueH, spec.centre()),
+                        minus(valueH, mean(valueH)), residuals, projections);
+                score = reading.scores();
+                shrinkage = reading.shrinkage();
+            }
+            int[] pred = argmax(score);
             List<String> predicted = new ArrayList<>(n);
             for (int p : pred) {
                 predicted.add(f.values().get(p));
             }
             if (labels == null) {
-                out.add(new FamilyResult(f.name(), f.values(), predicted, cos, null, null, 0, null));
+                out.add(new FamilyResult(f.name(), f.values(), predicted, score, shrinkage, null, null, 0, null));
                 continue;
             }
             List<String> truth = new ArrayList<>(n);
@@ -242,7 +281,7 @@ public final class ConditionAnalysis {
                 labelled += t >= 0 ? 1 : 0;
             }
             Estimate acc = labelled == 0 ? null : accuracy(pred, truthIndex, stats);
-            out.add(new FamilyResult(f.name(), f.values(), predicted, cos, truth, acc, labelled,
+            out.add(new FamilyResult(f.name(), f.values(), predicted, score, shrinkage, truth, acc, labelled,
                     confusion(pred, truthIndex, f.values().size())));
         }
         return new Result(spec.name(), spec, images.files().stream().map(Path::toString).toList(),
@@ -257,9 +296,12 @@ public final class ConditionAnalysis {
      * @return [images][values]
      */
     public static double[][] scores(float[][] images, float[][] values, Centre centre, Projections projections) {
-        float[] valueMean = mean(values);
-        float[] imageMean = centre == Centre.IMAGES ? mean(images) : valueMean;
-        return projections.cosineMatrix(minus(images, imageMean), minus(values, valueMean));
+        return projections.cosineMatrix(centred(images, values, centre), minus(values, mean(values)));
+    }
+
+    /** The images' h centred as {@code centre} says: on their own mean or on the values' mean. */
+    static float[][] centred(float[][] images, float[][] values, Centre centre) {
+        return minus(images, mean(centre == Centre.IMAGES ? images : values));
     }
 
     /** Per row the index of its largest value (the first on ties). */

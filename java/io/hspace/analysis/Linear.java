@@ -43,6 +43,52 @@ final class Linear {
     }
 
     /**
+     * Solves {@code m x = rhs} for a symmetric positive definite {@code m} (n x n) and k
+     * right-hand sides given as rows ({@code rhs} k x n), by Cholesky factorisation.
+     *
+     * @return the solutions as rows, k x n
+     */
+    static double[][] solveSpd(double[][] m, double[][] rhs) {
+        int n = m.length;
+        double[][] l = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double s = m[i][j];
+                for (int k = 0; k < j; k++) {
+                    s -= l[i][k] * l[j][k];
+                }
+                if (i == j) {
+                    if (!(s > 0)) {
+                        throw new ArithmeticException("matrix not positive definite (pivot " + s + " at row " + i + ")");
+                    }
+                    l[i][i] = Math.sqrt(s);
+                } else {
+                    l[i][j] = s / l[j][j];
+                }
+            }
+        }
+        double[][] out = new double[rhs.length][n];
+        for (int r = 0; r < rhs.length; r++) {
+            double[] y = out[r];
+            for (int i = 0; i < n; i++) {
+                double s = rhs[r][i];
+                for (int k = 0; k < i; k++) {
+                    s -= l[i][k] * y[k];
+                }
+                y[i] = s / l[i][i];
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                double s = y[i];
+                for (int k = i + 1; k < n; k++) {
+                    s -= l[k][i] * y[k];
+                }
+                y[i] = s / l[i][i];
+            }
+        }
+        return out;
+    }
+
+    /**
      * Eigen decomposition of a symmetric matrix by cyclic Jacobi rotations.
      *
      * @return {values (descending), vectors as columns: vectors[i][k] is component i of eigenvector k}

@@ -15,14 +15,16 @@ import java.util.function.LongConsumer;
 
 /**
  * H of prompts extracted directly from an engine (no atlas): for each prompt the mean over
- * seeds and the given steps of one CFG branch's h, and the mean norm of the per-item,
- * per-step h (the scale {@link SteerAnalysis} measures alpha in).
+ * seeds and the given steps of one CFG branch's h, each (prompt, seed) item's mean over the
+ * steps, and the mean norm of the per-item, per-step h (the scale {@link SteerAnalysis}
+ * measures alpha in).
  *
  * @param mean [prompts][values] H per prompt
+ * @param items [prompts x seeds][values] h per item averaged over the steps, prompt-major
  * @param shape one h's shape ([C, H', W'] or [C])
  * @param meanNorm mean over prompts, seeds and steps of ||h(p, s, t)||
  */
-public record PromptVectors(float[][] mean, long[] shape, double meanNorm) {
+public record PromptVectors(float[][] mean, float[][] items, long[] shape, double meanNorm) {
 
     /**
      * Extracts prompts x seeds and averages.
@@ -51,26 +53,26 @@ public record PromptVectors(float[][] mean, long[] shape, double meanNorm) {
         float[] h = t.data();
         long[] full = t.shape();  // [items, K, ...]
         long[] shape = Arrays.copyOfRange(full, 2, full.length);
-        int perPrompt = seeds.size() * (int) full[1];
-        int d = h.length / (prompts.size() * perPrompt);
-        float[][] mean = new float[prompts.size()][d];
+        int captured = (int) full[1];
+        int d = h.length / (itemPrompts.length * captured);
+        float[][] items = new float[itemPrompts.length][d];
         double norms = 0;
-        for (int p = 0; p < prompts.size(); p++) {
-            double[] acc = new double[d];
-            for (int k = 0; k < perPrompt; k++) {
-                int off = (p * perPrompt + k) * d;
+        for (int i = 0; i < items.length; i++) {
+            for (int k = 0; k < captured; k++) {
+                int off = (i * captured + k) * d;
                 double sq = 0;
                 for (int j = 0; j < d; j++) {
-                    acc[j] += h[off + j];
+                    items[i][j] += h[off + j] / captured;
                     sq += (double) h[off + j] * h[off + j];
                 }
                 norms += Math.sqrt(sq);
             }
-            for (int j = 0; j < d; j++) {
-                mean[p][j] = (float) (acc[j] / perPrompt);
-            }
         }
-        return new PromptVectors(mean, shape, norms / (prompts.size() * perPrompt));
+        float[][] mean = new float[prompts.size()][];
+        for (int p = 0; p < prompts.size(); p++) {
+            mean[p] = ConditionAnalysis.mean(Arrays.copyOfRange(items, p * seeds.size(), (p + 1) * seeds.size()));
+        }
+        return new PromptVectors(mean, items, shape, norms / ((double) itemPrompts.length * captured));
     }
 
     /** The extraction request the analyses use: CFG with the sampler's negative prompt, conditional h. */

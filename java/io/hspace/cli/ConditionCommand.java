@@ -29,8 +29,8 @@ import picocli.CommandLine.Parameters;
 /** {@code hspace condition}: external images read through prompt directions. */
 @Command(name = "condition", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Reads a folder of images through prompt directions: each image's h (VAE encode, noised to a step or "
-                + "DDIM-inverted) is assigned, per attribute family, the value whose prompt H at the same step it is most "
-                + "cosine-similar to. With --labels: accuracy with a bootstrap interval and a confusion table. Writes "
+                + "DDIM-inverted) is assigned, per attribute family, the value whose prompt H at the same step it scores "
+                + "highest against (--score). With --labels: accuracy with a bootstrap interval and a confusion table. Writes "
                 + "condition.json, condition.csv and condition.html into --out.",
         footer = {"", "Non-image files (by extension) are skipped with a warning; images of another size are resized to "
                 + "--size; grayscale is converted to RGB. The value prompts are sampled with --scheduler, --steps and --guidance.", "", "Example:",
@@ -67,6 +67,10 @@ final class ConditionCommand implements Callable<Integer> {
             + "or cond (read with the value prompt).", defaultValue = "uncond")
     String valueBranch;
 
+    @Option(names = "--score", description = "discriminant (value H with the within-value covariance of the value prompts' "
+            + "seeds, shrunk) or cosine (of the centred vectors).", defaultValue = "discriminant")
+    String score;
+
     @Option(names = "--prompt-seeds", description = "Seeds of the value-prompt extraction.", defaultValue = "0-3")
     String promptSeeds;
 
@@ -88,7 +92,7 @@ final class ConditionCommand implements Callable<Integer> {
             List<Map<String, String>> truth = labels == null ? null : ImageLabels.read(labels, folder.files());
             ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("condition", parseFamilies(families), sampler, step,
                     ConditionMode.lookup(mode), Pooling.lookup(pool), prompt, Seeds.parse(promptSeeds), imageSeed,
-                    ConditionAnalysis.Centre.lookup(centre), Branch.lookup(valueBranch));
+                    ConditionAnalysis.Centre.lookup(centre), Branch.lookup(valueBranch), ConditionAnalysis.Score.lookup(score));
             ClipTokenizer tokenizer = ClipTokenizer.load(validation.modelDir.resolve("tokenizer"));
             ProgressBar bar = new ProgressBar("condition", ConditionAnalysis.items(spec, folder.files().size()));
             bar.update(0);

@@ -19,12 +19,12 @@ final class ValidationTables {
     static void writeCondition(Path dir, ConditionAnalysis.Result r) throws IOException {
         write(dir.resolve("condition.json"), w -> w.print(StudyAnalyses.JSON.writeValueAsString(r)));
         write(dir.resolve("condition.csv"), w -> {
-            w.println("file,family,read,truth,cosine");
+            w.println("file,family,read,truth,score");
             for (ConditionAnalysis.FamilyResult f : r.families()) {
                 for (int i = 0; i < r.files().size(); i++) {
                     int p = f.values().indexOf(f.predicted().get(i));
                     w.printf(Locale.ROOT, "%s,%s,%s,%s,%.6f%n", csv(r.files().get(i)), csv(f.family()), csv(f.predicted().get(i)),
-                            f.truth() == null || f.truth().get(i) == null ? "" : csv(f.truth().get(i)), f.cosine()[i][p]);
+                            f.truth() == null || f.truth().get(i) == null ? "" : csv(f.truth().get(i)), f.score()[i][p]);
                 }
             }
         });

@@ -427,7 +427,8 @@ final class StudyLoader {
                     require(e.step(), key + ".step"), ConditionMode.lookup(e.mode() == null ? "noise" : e.mode()),
                     Pooling.lookup(e.pooling() == null ? "none" : e.pooling()), prompt, seeds,
                     e.imageSeed() == null ? 0 : e.imageSeed(), ConditionAnalysis.Centre.lookup(e.centre() == null ? "images" : e.centre()),
-                    Branch.lookup(e.valueBranch() == null ? "uncond" : e.valueBranch()))));
+                    Branch.lookup(e.valueBranch() == null ? "uncond" : e.valueBranch()),
+                    ConditionAnalysis.Score.lookup(e.score() == null ? "discriminant" : e.score()))));
         }
         return out;
     }

@@ -113,7 +113,8 @@ class ValidationAnalysesTest {
     void conditionStepOutsideTheScheduleIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConditionAnalysis.Spec("c",
                 List.of(new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue"))), SAMPLER, 10,
-                ConditionMode.NOISE, Pooling.NONE, "", List.of(0L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND));
+                ConditionMode.NOISE, Pooling.NONE, "", List.of(0L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND,
+                ConditionAnalysis.Score.DISCRIMINANT));
         assertTrue(e.getMessage().contains("step 10 is outside the 10 steps"), e.getMessage());
     }
 
@@ -162,7 +163,7 @@ class ValidationAnalysesTest {
                 new ConditionAnalysis.Family("color", "a {value} {shape}", List.of("red", "blue", "green"), over),
                 new ConditionAnalysis.Family("shape", "a {value}", List.of("circle", "square"))),
                 SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L, 2L), 0, ConditionAnalysis.Centre.IMAGES,
-                Branch.UNCOND);
+                Branch.UNCOND, ConditionAnalysis.Score.DISCRIMINANT);
         assertEquals(5 + 3 * 2 * 3 + 2 * 3, ConditionAnalysis.items(s, 5));
     }
 
@@ -246,9 +247,9 @@ class ValidationAnalysesTest {
 
         Estimate acc = new Estimate(0.9, 0.85, 0.95);
         ConditionAnalysis.FamilyResult color = new ConditionAnalysis.FamilyResult("color", List.of("red", "blue"), List.of(), new double[0][],
-                List.of(), acc, 10, new int[2][2]);
+                Double.NaN, List.of(), acc, 10, new int[2][2]);
         ConditionAnalysis.FamilyResult shape = new ConditionAnalysis.FamilyResult("shape", List.of("a", "b"), List.of(), new double[0][],
-                null, null, 0, null);
+                Double.NaN, null, null, 0, null);
         ConditionAnalysis.Result c = new ConditionAnalysis.Result("c", null, List.of(), List.of(), 0, 0f, List.of(color, shape));
         assertEquals(0.9, ValidationScores.conditioningAccuracyColor(c));
         assertTrue(Double.isNaN(ValidationScores.conditioningAccuracyShape(c)));

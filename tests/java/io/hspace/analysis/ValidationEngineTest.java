@@ -39,6 +39,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Conditioning and steering end to end on the 32x32 Toy World model (few images, few steps). */
 class ValidationEngineTest {
@@ -58,8 +60,9 @@ class ValidationEngineTest {
         engine.close();
     }
 
-    @Test
-    void conditionReadsEveryImageAndScoresAgainstTheLabels(@TempDir Path dir) throws IOException {
+    @ParameterizedTest
+    @EnumSource(ConditionAnalysis.Score.class)
+    void conditionReadsEveryImageAndScoresAgainstTheLabels(ConditionAnalysis.Score score, @TempDir Path dir) throws IOException {
         Renderer renderer = new Renderer();
         SplittableRandom rng = new SplittableRandom(3);
         Color[] colors = {Color.RED, Color.BLUE, Color.GREEN, Color.RED};
@@ -78,7 +81,8 @@ class ValidationEngineTest {
         ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("c", List.of(
                 new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue", "green")),
                 new ConditionAnalysis.Family("shape", "a {value}", List.of("circle", "square"))),
-                SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND);
+                SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND,
+                score);
         List<Long> done = new ArrayList<>();
         ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT, new NativeProjections(-1),
                 done::add);
@@ -103,10 +107,17 @@ class ValidationEngineTest {
         // The shape family has no labels in the file: no accuracy, but a reading.
         assertEquals(0, r.family("shape").labelled());
         assertEquals(null, r.family("shape").accuracy());
-        for (double[] row : color.cosine()) {
+        for (int i = 0; i < 4; i++) {
+            double[] row = color.score()[i];
+            assertEquals(color.values().get(ConditionAnalysis.argmax(new double[][] {row})[0]), color.predicted().get(i));
             for (double c : row) {
-                assertTrue(c >= -1.0001 && c <= 1.0001, "cosine " + c);
+                assertTrue(score == ConditionAnalysis.Score.COSINE ? c >= -1.0001 && c <= 1.0001 : Double.isFinite(c), score + " " + c);
             }
+        }
+        if (score == ConditionAnalysis.Score.COSINE) {
+            assertTrue(Double.isNaN(color.shrinkage()));
+        } else {
+            assertTrue(color.shrinkage() >= LinearDiscriminant.MIN_SHRINKAGE && color.shrinkage() <= 1, "shrinkage " + color.shrinkage());
         }
     }
 
