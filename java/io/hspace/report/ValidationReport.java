@@ -47,14 +47,17 @@ public final class ValidationReport {
                 .append(" non-image files skipped), mode ").append(Html.escape(s.mode().label())).append(", step ").append(s.step())
                 .append(" of ").append(s.sampler().steps()).append(" (timestep ").append(Html.num(r.timestep())).append("), read with prompt \"")
                 .append(Html.escape(s.prompt())).append("\", pooling ").append(Html.escape(s.pooling().label())).append(", centred on ")
-                .append(Html.escape(s.centre().name().toLowerCase(Locale.ROOT))).append(". Intervals: 95% bootstrap over images.</p>");
-        b.append("<table><thead><tr><th>family</th><th>template</th><th>values</th><th>labelled images</th><th>accuracy [95% CI]</th><th>chance</th></tr></thead><tbody>");
+                .append(Html.escape(s.centre().name().toLowerCase(Locale.ROOT))).append(", scored by the ")
+                .append(s.score().name().toLowerCase(Locale.ROOT)).append(". Intervals: 95% bootstrap over images.</p>");
+        b.append("<table><thead><tr><th>family</th><th>template</th><th>values</th><th>labelled images</th><th>accuracy [95% CI]</th><th>chance</th>"
+                + "<th>covariance shrinkage</th></tr></thead><tbody>");
         for (int i = 0; i < r.families().size(); i++) {
             ConditionAnalysis.FamilyResult f = r.families().get(i);
             b.append("<tr><td>").append(Html.escape(f.family())).append("</td><td>").append(Html.escape(s.families().get(i).template()))
                     .append("</td><td>").append(Html.escape(String.join(", ", f.values()))).append("</td><td>").append(f.labelled())
                     .append("</td><td>").append(f.accuracy() == null ? "-" : est(f.accuracy())).append("</td><td>")
-                    .append(Html.num(1.0 / f.values().size())).append("</td></tr>");
+                    .append(Html.num(1.0 / f.values().size())).append("</td><td>")
+                    .append(Double.isNaN(f.shrinkage()) ? "-" : Html.num(f.shrinkage())).append("</td></tr>");
         }
         b.append("</tbody></table>");
         for (ConditionAnalysis.FamilyResult f : r.families()) {

@@ -40,6 +40,7 @@ class ValidationReportTest {
         assertFalse(html.contains("<script>") || html.contains("<b>"), html);
         assertTrue(html.contains("&lt;script&gt;") && html.contains("c&amp;d"));
         assertTrue(html.contains("<td class=\"diag\">1</td><td>1</td>"), html);
+        assertTrue(html.contains("scored by the cosine") && html.contains("<th>covariance shrinkage</th>"), html);
     }
 
     @Test
