@@ -8,7 +8,12 @@
 // JOB.json: {"prompt_ids": [[...], ...], "negative_ids": [...], "seeds": [...], "steps": K,
 //            "guidance": G, "width": W, "height": H, "capture_steps": [...], "batch_size": B,
 //            "scheduler": "" | "ddim" | "euler" | "lcm", "pooling": "none" | "spatial-mean",
-//            "images": false}
+//            "images": false,
+//            "text_per_item": false, "attention": "fused" | "math"}
+// The last two exist for ablations: text_per_item hands the engine one prompt row per item, so
+// it encodes the text prompts x seeds times instead of once per prompt; "math" turns off
+// LibTorch's fused scaled-dot-product attention kernels (flash, memory-efficient), leaving its
+// unfused math path, for the whole process.
 // Prints one JSON line: items, seconds (best of --repeat after one warm-up), items_per_s.
 #include <chrono>
 #include <cstdio>
@@ -18,6 +23,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <ATen/Context.h>
 
 #include "hspace.h"
 #include "io/json.h"
@@ -96,16 +103,39 @@ int main(int argc, char** argv) {
       ++prompts;
     }
     auto seeds = int_list(job, "seeds");
+    const auto* per_item = job.find("text_per_item");
+    const bool text_per_item = per_item && per_item->as_bool("text_per_item");
+    std::vector<int64_t> item_prompts, item_seeds;
+    if (text_per_item) {
+      std::vector<int64_t> repeated;
+      for (int64_t p = 0; p < prompts; ++p) {
+        for (auto s : seeds) {
+          repeated.insert(repeated.end(), ids.begin() + p * length, ids.begin() + (p + 1) * length);
+          item_prompts.push_back(static_cast<int64_t>(item_seeds.size()));
+          item_seeds.push_back(s);
+        }
+      }
+      ids = std::move(repeated);
+    }
+    if (const auto* a = job.find("attention"); a && a->as_string("attention") == "math") {
+      at::globalContext().setSDPUseFlash(false);
+      at::globalContext().setSDPUseMemEfficient(false);
+    }
     std::vector<int32_t> capture;
     for (auto s : int_list(job, "capture_steps")) capture.push_back(static_cast<int32_t>(s));
     hs_extract_request request;
     hs_extract_request_init(&request);
     request.prompt_ids = ids.data();
-    request.num_prompts = prompts;
+    request.num_prompts = text_per_item ? static_cast<int64_t>(item_prompts.size()) : prompts;
     request.token_length = length;
     request.negative_ids = negative.empty() ? nullptr : negative.data();
     request.seeds = seeds.data();
     request.num_seeds = static_cast<int64_t>(seeds.size());
+    if (text_per_item) {
+      request.item_prompts = item_prompts.data();
+      request.item_seeds = item_seeds.data();
+      request.num_items = static_cast<int64_t>(item_prompts.size());
+    }
     request.steps = static_cast<int32_t>(job.find("steps")->as_int("steps"));
     request.guidance = static_cast<float>(job.find("guidance")->as_double("guidance"));
     if (const auto* w = job.find("width")) request.width = static_cast<int32_t>(w->as_int("width"));
