@@ -1,0 +1,81 @@
+"""The upper bound of h-space steering on a model: sample FROM PROMPT while the mid-block output
+of every step is replaced by what TO PROMPT gives on the same latent (an oracle direction, exact
+per seed and step), and see how often the images take on the target.
+
+Usage: transplant_h.py MODEL "FROM PROMPT" "TO PROMPT" OUT [--seeds 24] [--steps 10] [--guidance 3]
+
+Writes three folders of images, to read with `hspace toyworld read OUT/NAME`:
+  from/        FROM PROMPT sampled plainly
+  to/          TO PROMPT sampled plainly (what full adherence looks like)
+  transplant/  FROM PROMPT with the conditional branch's h replaced by TO PROMPT's h on the same
+               latent, and the unconditional branch's h moved by the same difference (as steering
+               moves both branches); everything else (the skip connections, the up path's
+               cross-attention to the text) still comes from FROM PROMPT.
+If the transplant leaves the images as FROM PROMPT makes them, no direction in h can steer that
+attribute on this model: the up path takes it from elsewhere.
+"""
+
+import argparse
+from pathlib import Path
+
+import torch
+from diffusers import StableDiffusionPipeline
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model")
+    p.add_argument("source")
+    p.add_argument("target")
+    p.add_argument("out", type=Path)
+    p.add_argument("--seeds", type=int, default=24)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--guidance", type=float, default=3.0)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    pipe = StableDiffusionPipeline.from_pretrained(args.model, torch_dtype=torch.float32, safety_checker=None,
+                                                   requires_safety_checker=False)
+    unet, scheduler = pipe.unet, pipe.scheduler
+    n = args.seeds
+
+    def embed(text):
+        ids = pipe.tokenizer([text], padding="max_length", max_length=pipe.tokenizer.model_max_length,
+                             return_tensors="pt").input_ids
+        return pipe.text_encoder(ids)[0].expand(n, -1, -1)
+
+    state = {"transplant": False}
+
+    def hook(module, inputs, output):
+        if not state["transplant"]:
+            return None
+        uncond, source, target = output.chunk(3)
+        return torch.cat([uncond + (target - source), target, target])
+
+    unet.mid_block.register_forward_hook(hook)
+
+    @torch.no_grad()
+    def sample(prompt, transplant):
+        state["transplant"] = transplant
+        empty, cond, target = embed(""), embed(prompt), embed(args.target)
+        shape = (unet.config.in_channels, unet.config.sample_size, unet.config.sample_size)
+        x = torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(s)) for s in range(n)])
+        scheduler.set_timesteps(args.steps)
+        x = x * scheduler.init_noise_sigma
+        for t in scheduler.timesteps:
+            xin = scheduler.scale_model_input(x, t)
+            out = unet(torch.cat([xin] * 3), t, encoder_hidden_states=torch.cat([empty, cond, target])).sample
+            uncond_out, cond_out, _ = out.chunk(3)
+            x = scheduler.step(uncond_out + args.guidance * (cond_out - uncond_out), t, x).prev_sample
+        return pipe.image_processor.postprocess(pipe.vae.decode(x / pipe.vae.config.scaling_factor).sample)
+
+    for name, prompt, transplant in (("from", args.source, False), ("to", args.target, False),
+                                     ("transplant", args.source, True)):
+        folder = args.out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for s, image in enumerate(sample(prompt, transplant)):
+            image.save(folder / f"s{s:03d}.png")
+        print(f"wrote {n} images to {folder}")
+
+
+if __name__ == "__main__":
+    main()
