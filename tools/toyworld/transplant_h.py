@@ -12,6 +12,7 @@ Writes folders of images, to read with `hspace toyworld read OUT/NAME`:
   h/           FROM PROMPT with the conditional branch's h replaced by TO PROMPT's h on the same
                latent, and the unconditional branch's h moved by the same difference (as steering
                moves both branches); the skips and the up path's text still come from FROM PROMPT.
+  h_cond/      the conditional branch's h replaced, the unconditional branch's left alone
   skips/       the conditional branch's skip connections taken from TO PROMPT instead
   text/        the up blocks' cross-attention reading TO PROMPT instead
   h_text/      h and the up blocks' text both from TO PROMPT (only the skips from FROM PROMPT)
@@ -50,10 +51,12 @@ def main():
     state = {"swap": ()}
 
     def swap_h(module, inputs, output):
-        if "h" not in state["swap"]:
-            return None
         uncond, source, target = output.chunk(3)
-        return torch.cat([uncond + (target - source), target, target])
+        if "h" in state["swap"]:
+            return torch.cat([uncond + (target - source), target, target])
+        if "h_cond" in state["swap"]:
+            return torch.cat([uncond, target, target])
+        return None
 
     def swap_up_inputs(module, args, kwargs):
         if "skips" in state["swap"]:
@@ -84,6 +87,7 @@ def main():
         return pipe.image_processor.postprocess(pipe.vae.decode(x / pipe.vae.config.scaling_factor).sample)
 
     for name, prompt, swap in (("from", args.source, ()), ("to", args.target, ()), ("h", args.source, ("h",)),
+                               ("h_cond", args.source, ("h_cond",)),
                                ("skips", args.source, ("skips",)), ("text", args.source, ("text",)),
                                ("h_text", args.source, ("h", "text"))):
         folder = args.out / name
