@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hspace.analysis.ConditionAnalysis;
 import io.hspace.engine.Branch;
 import io.hspace.engine.ConditionMode;
 import java.io.IOException;
@@ -61,6 +62,7 @@ class StudyValidationKeysTest {
         assertEquals(8, c.spec().step());
         assertEquals(ConditionMode.INVERT, c.spec().mode());
         assertEquals(Branch.UNCOND, c.spec().valueBranch());
+        assertEquals(ConditionAnalysis.Score.DISCRIMINANT, c.spec().score());
         assertEquals(List.of(List.of("a red circle", "a red square"), List.of("a blue circle", "a blue square")),
                 c.spec().families().get(0).prompts());
         Study.Steer st = s.steer().get(0);
@@ -76,6 +78,15 @@ class StudyValidationKeysTest {
         Path f = write(STUDY.replace("alphas: [1, 2]", "alphas: [1, .nan]"));
         RuntimeException e = assertThrows(RuntimeException.class, () -> Study.load(f));
         assertTrue(e.getMessage().contains("study.yaml:24:") && e.getMessage().contains(".nan"), e.getMessage());
+    }
+
+    @Test
+    void conditionScoreIsReadAndAnUnknownOneListsTheValidOnes() throws IOException {
+        Study s = Study.load(write(STUDY.replace("      mode: invert\n", "      mode: invert\n      score: cosine\n")));
+        assertEquals(ConditionAnalysis.Score.COSINE, s.condition().get(0).spec().score());
+        Path f = write(STUDY.replace("      mode: invert\n", "      mode: invert\n      score: euclid\n"));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Study.load(f));
+        assertTrue(e.getMessage().contains("euclid") && e.getMessage().contains("discriminant, cosine"), e.getMessage());
     }
 
     @Test
