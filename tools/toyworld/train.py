@@ -77,12 +77,13 @@ def make_vae():
 
 
 def make_unet():
-    # The up path has no cross-attention: the text reaches it only through the mid-block output h
-    # and the skips. With cross-attention there (stages 1 and 2), the up path read color, size and
-    # shape from the text directly and ignored h (tools/toyworld/transplant_h.py), which defeats a
-    # model meant for auditing h-space.
+    # Only the mid-block attends to the text, so everything the prompt decides reaches the up path
+    # through the mid-block output h. With cross-attention in the up path (stages 1 and 2) the up
+    # path read color, size and shape from the text directly; with it in the down path only, the
+    # skip connections carried color past h (tools/toyworld/transplant_h.py). Either defeats a model
+    # meant as ground truth for h-space analyses.
     return UNet2DConditionModel(sample_size=8, in_channels=4, out_channels=4, block_out_channels=(32, 64, 64),
-                                down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
+                                down_block_types=("DownBlock2D", "DownBlock2D", "DownBlock2D"),
                                 up_block_types=("UpBlock2D", "UpBlock2D", "UpBlock2D"),
                                 layers_per_block=1, cross_attention_dim=64, attention_head_dim=4, norm_num_groups=16)
 
@@ -348,15 +349,16 @@ def train_unet(args, captions, lat_mean, lat_std, scaling):
     params = list(unet.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0)
     if args.init_from is not None:
-        # A folder trained with cross-attention in the up path loads too: those tensors are dropped.
+        # A folder trained with cross-attention in the down or up path loads too: those tensors are dropped.
         loaded = unet.load_state_dict(UNet2DConditionModel.from_pretrained(
             str(args.init_from / "unet"), torch_dtype=torch.float32).state_dict(), strict=False)
-        foreign = [k for k in loaded.unexpected_keys if not (k.startswith("up_blocks.") and ".attentions." in k)]
+        foreign = [k for k in loaded.unexpected_keys
+                   if not (k.startswith(("down_blocks.", "up_blocks.")) and ".attentions." in k)]
         if loaded.missing_keys or foreign:
             raise SystemExit(f"{args.init_from / 'unet'} does not fit this U-Net: missing {loaded.missing_keys[:5]}, "
                              f"unexpected {foreign[:5]}")
         if loaded.unexpected_keys:
-            log(f"unet: dropped the {len(loaded.unexpected_keys)} up-path cross-attention tensors of {args.init_from}")
+            log(f"unet: dropped the {len(loaded.unexpected_keys)} down/up-path attention tensors of {args.init_from}")
         text.load_state_dict(CLIPTextModel.from_pretrained(
             str(args.init_from / "text_encoder"), torch_dtype=torch.float32).state_dict())
         log(f"unet, text encoder: from {args.init_from}")
