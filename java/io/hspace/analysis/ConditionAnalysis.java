@@ -241,13 +241,9 @@ public final class ConditionAnalysis {
                     new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0, k -> itemsDone.accept(before + k));
             done += (long) all.size() * spec.promptSeeds().size();
             int per = byValue.get(0).size();
-            int itemsPerValue = per * spec.promptSeeds().size();
             float[][] valueH = new float[f.values().size()][];
-            float[][] residuals = new float[pv.items().length][];  // each value-prompt sample minus its value's H
             for (int v = 0; v < valueH.length; v++) {
                 valueH[v] = mean(java.util.Arrays.copyOfRange(pv.mean(), v * per, (v + 1) * per));
-                float[][] samples = java.util.Arrays.copyOfRange(pv.items(), v * itemsPerValue, (v + 1) * itemsPerValue);
-                System.arraycopy(minus(samples, valueH[v]), 0, residuals, v * itemsPerValue, itemsPerValue);
             }
             double shrinkage = Double.NaN;
             double[][] score;
@@ -255,7 +251,7 @@ public final class ConditionAnalysis {
                 score = scores(h, valueH, spec.centre(), projections);
             } else {
                 LinearDiscriminant.Reading reading = LinearDiscriminant.read(centred(h, valueH, spec.centre()),
-                        minus(valueH, mean(valueH)), residuals, projections);
+                        minus(valueH, mean(valueH)), residuals(pv.items(), valueH), projections);
                 score = reading.scores();
                 shrinkage = reading.shrinkage();
             }
@@ -297,6 +293,21 @@ public final class ConditionAnalysis {
      */
     public static double[][] scores(float[][] images, float[][] values, Centre centre, Projections projections) {
         return projections.cosineMatrix(centred(images, values, centre), minus(values, mean(values)));
+    }
+
+    /** Each value-prompt sample minus its value's H; the samples are value-major, equally many per value. */
+    static float[][] residuals(float[][] samples, float[][] valueH) {
+        int per = samples.length / valueH.length;
+        float[][] out = new float[samples.length][];
+        for (int i = 0; i < samples.length; i++) {
+            float[] r = samples[i].clone();
+            float[] m = valueH[i / per];
+            for (int j = 0; j < r.length; j++) {
+                r[j] -= m[j];
+            }
+            out[i] = r;
+        }
+        return out;
     }
 
     /** The images' h centred as {@code centre} says: on their own mean or on the values' mean. */
