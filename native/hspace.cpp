@@ -214,6 +214,7 @@ void hs_extract_request_init(hs_extract_request* request) {
   request->scheduler = HS_SCHEDULER_MODEL;
   request->branch = HS_BRANCH_COND;
   request->pooling = HS_POOL_NONE;
+  request->steer_branch = HS_BRANCH_BOTH;
 }
 
 namespace {
@@ -230,6 +231,16 @@ std::string scheduler_name(int32_t code) {
     case HS_SCHEDULER_EULER: return "euler";
     case HS_SCHEDULER_LCM: return "lcm";
     default: throw std::runtime_error("unknown scheduler code " + std::to_string(code));
+  }
+}
+
+hspace::engine::Branch branch_of(int32_t code, const char* field) {
+  using hspace::engine::Branch;
+  switch (code) {
+    case HS_BRANCH_COND: return Branch::Cond;
+    case HS_BRANCH_UNCOND: return Branch::Uncond;
+    case HS_BRANCH_BOTH: return Branch::Both;
+    default: throw std::runtime_error(std::string("extract: unknown ") + field + " code " + std::to_string(code));
   }
 }
 
@@ -264,12 +275,7 @@ hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
   if (r.width < 0 || r.height < 0) throw std::runtime_error("extract: width and height must be >= 0");
   job.scheduler = scheduler_name(r.scheduler);
   job.capture_steps.assign(r.capture_steps, r.capture_steps + r.num_capture_steps);
-  switch (r.branch) {
-    case HS_BRANCH_COND: job.branch = Branch::Cond; break;
-    case HS_BRANCH_UNCOND: job.branch = Branch::Uncond; break;
-    case HS_BRANCH_BOTH: job.branch = Branch::Both; break;
-    default: throw std::runtime_error("extract: unknown branch code " + std::to_string(r.branch));
-  }
+  job.branch = branch_of(r.branch, "branch");
   switch (r.pooling) {
     case HS_POOL_NONE: job.pooling = Pooling::None; break;
     case HS_POOL_SPATIAL_MEAN: job.pooling = Pooling::SpatialMean; break;
@@ -290,6 +296,7 @@ hspace::engine::ExtractJob to_job(const hs_extract_request& r) {
       throw std::runtime_error("extract: steer_steps missing (num_steer_steps " + std::to_string(r.num_steer_steps) + ")");
     }
     job.steer_steps.assign(r.steer_steps, r.steer_steps + r.num_steer_steps);
+    job.steer_branch = branch_of(r.steer_branch, "steer_branch");
   }
   return job;
 }

@@ -44,6 +44,10 @@ void plan_steering(Plan& plan, Pipeline& pipeline, const ExtractJob& job, int64_
       throw std::runtime_error("steer_alphas[" + std::to_string(i) + "] is " + value_name(job.steer_alphas[i]));
     }
   }
+  if (job.steer_branch == Branch::Uncond && !plan.cfg) {
+    throw std::runtime_error("steer_branch uncond needs classifier-free guidance (guidance > 1 on a model without a "
+                             "guidance embedding): without it the one branch is the conditional one");
+  }
   int64_t c = config.block_out_channels.back(), h = plan.latent_h, w = plan.latent_w;
   for (size_t b = 0; b + 1 < config.num_blocks(); ++b) {
     h = (h + 1) / 2;
@@ -213,13 +217,17 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
     const int64_t rows = plan.cfg ? 2 * n : n;
     models::UNetConditioning extra = unet_conditioning(pipeline, text_embeds, rows, plan.height, plan.width, job.guidance);
 
-    // Steering: h + alpha_i * d for item i, in both CFG halves ([uncond; cond]).
+    // Steering: h + alpha_i * d for item i, in the CFG halves ([uncond; cond]) steer_branch names.
     models::MidBlockHook steer;
     torch::Tensor steered;  // the hook's output at this step, which the capture records
     if (!plan.steer_at.empty()) {
       auto alphas = torch::tensor(std::vector<double>(job.steer_alphas.begin() + begin, job.steer_alphas.begin() + begin + n),
                                   torch::kFloat32);                                    // [n]
-      if (plan.cfg) alphas = torch::cat({alphas, alphas});                             // [rows]
+      if (plan.cfg) {
+        auto none = torch::zeros_like(alphas);
+        alphas = torch::cat({job.steer_branch == Branch::Cond ? none : alphas,
+                             job.steer_branch == Branch::Uncond ? none : alphas});    // [rows]
+      }
       auto shift = (alphas.view({rows, 1, 1, 1}) * plan.direction).to(device, dtype);  // [rows, C, H' or 1, W' or 1]
       steer = [shift, &steered](const torch::Tensor& h) { return steered = h + shift; };
     }

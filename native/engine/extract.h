@@ -38,10 +38,11 @@ struct ExtractJob {
   Pooling pooling = Pooling::None;
   bool want_images = false;
   int64_t batch_size = 0;           // items per U-Net batch; 0: all
-  // Steering: h + alpha_i * d at the steered steps, both CFG branches; empty alphas: none.
+  // Steering: h + alpha_i * d at the steered steps, in steer_branch's CFG branch(es); empty alphas: none.
   torch::Tensor steer_direction;     // float32 [C*H'*W'] (one item's h) or [C], flat
   std::vector<double> steer_alphas;  // one per item (grid order or items order)
   std::vector<int64_t> steer_steps;  // 0-based; empty: every step
+  Branch steer_branch = Branch::Both;
 };
 
 struct ExtractOutput {

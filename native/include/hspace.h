@@ -125,14 +125,19 @@ struct hs_extract_request {
   int32_t want_images;            // 1: run every step and decode images
   int32_t batch_size;             // items per U-Net batch; 0: all at once
   // Steering (Asyrp-style): at each steered step the U-Net's mid-block output h becomes
-  // h + alpha_i * d before the up path reads it, for both CFG branches of item i. Needs
-  // want_images (every step runs). Captured h at a steered step is the steered h, what the up
-  // path saw. steer_alphas null: no steering (the other steer fields are then unused).
+  // h + alpha_i * d before the up path reads it, in the CFG branch(es) steer_branch names, for
+  // item i. Needs want_images (every step runs). Captured h at a steered step is the steered h,
+  // what the up path saw. steer_alphas null: no steering (the other steer fields are then unused).
   const float* steer_direction;   // d: one item's h [C, H', W'] row-major, or [C] (broadcast over positions)
   int64_t steer_numel;            // C*H'*W' or C
   const float* steer_alphas;      // one alpha per item: grid order (prompt-major, then seed) or per item
   const int32_t* steer_steps;     // 0-based step indices to steer at; none (0): every step
   int32_t num_steer_steps;
+  // An hs_branch (init: HS_BRANCH_BOTH). COND shifts only the conditional half, so guidance
+  // scales the shift's effect on the prediction (eps_u + g (eps_c + delta - eps_u)); BOTH shifts
+  // both halves alike and the shift enters once; UNCOND needs CFG. Without CFG the one branch is
+  // the conditional one (COND and BOTH then agree).
+  int32_t steer_branch;
 };
 
 void hs_extract_request_init(hs_extract_request* request);

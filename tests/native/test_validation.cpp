@@ -1,7 +1,7 @@
 // Steering and image conditioning against diffusers 0.35.2 (tests/golden/validation, made by
 // tools/golden/gen_validation.py on the tiny SD 1.5 folder of tests/golden/pipelines/sd15).
-// Steered sampling (a forward hook adding alpha * d on unet.mid_block, CFG on, alpha 0 among
-// the items) and conditioning (VAE encode, add_noise or DDIM inversion, one U-Net pass) must
+// Steered sampling (a forward hook adding alpha * d on unet.mid_block in both CFG halves or the
+// conditional one, CFG on, alpha 0 among the items) and conditioning (VAE encode, add_noise or DDIM inversion, one U-Net pass) must
 // agree to a max relative error of 1e-4 (fp32, CPU). Then each bad input, its own test.
 #include <cmath>
 #include <iostream>
@@ -85,6 +85,8 @@ ExtractJob steer_job(const std::string& name) {
   job.steer_direction = g.get(name + ".direction");
   for (const auto& a : run.find("alphas")->as_array("alphas")) job.steer_alphas.push_back(a.as_double("alpha"));
   if (!run.find("steps")->is_null()) job.steer_steps = ints(*run.find("steps"), "steps");
+  job.steer_branch = run.find("branch")->as_string("branch") == "cond" ? Branch::Cond : Branch::Both;
+  job.branch = Branch::Both;  // both halves recorded, so the unsteered half is checked too
   return job;
 }
 
@@ -94,10 +96,13 @@ TEST_P(SteerRun, MatchesDiffusersHook) {
   const std::string name = GetParam();
   ExtractOutput out = extract(sd15(), steer_job(name));
   double h_error = max_relative_error(out.h, golden().get(name + ".h"));
+  double uncond_error = max_relative_error(out.h_uncond, golden().get(name + ".h_uncond"));
   double image_error = max_relative_error(out.images, golden().get(name + ".images"));
-  EXPECT_LE(h_error, kTolerance) << "h (steered, conditional branch)";
+  EXPECT_LE(h_error, kTolerance) << "h (conditional branch)";
+  EXPECT_LE(uncond_error, kTolerance) << "h (unconditional branch)";
   EXPECT_LE(image_error, kTolerance) << "images";
-  std::cout << "[parity] " << name << ": h " << h_error << ", images " << image_error << "\n";
+  std::cout << "[parity] " << name << ": h " << h_error << ", h_uncond " << uncond_error << ", images " << image_error
+            << "\n";
 }
 
 // Item 0 has alpha 0: it must be the unsteered extraction, bit for bit; the others must differ.
@@ -111,7 +116,35 @@ TEST_P(SteerRun, AlphaZeroIsUnsteered) {
   EXPECT_FALSE(torch::equal(steered.images[1], plain.images[1]));
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, SteerRun, ::testing::Values("steer_full", "steer_channel"));
+INSTANTIATE_TEST_SUITE_P(Golden, SteerRun, ::testing::Values("steer_full", "steer_channel", "steer_cond"));
+
+// Steering the conditional half only: at the first steered step (1) the unconditional h is the
+// unsteered run's, bit for bit, and the conditional h is the unsteered one plus alpha * d.
+TEST(SteerBranch, CondLeavesTheUnconditionalHalfAlone) {
+  ExtractJob job = steer_job("steer_cond");
+  ExtractOutput steered = extract(sd15(), job);
+  ExtractJob plain_job = job;
+  plain_job.steer_alphas.clear();
+  ExtractOutput plain = extract(sd15(), plain_job);
+  const int64_t step = 1;
+  for (int64_t i = 1; i < 3; ++i) {
+    EXPECT_TRUE(torch::equal(steered.h_uncond[i][step], plain.h_uncond[i][step])) << "item " << i;
+    auto shift = job.steer_alphas[i] * job.steer_direction.view_as(plain.h[i][step]);
+    EXPECT_LE(max_relative_error(steered.h[i][step], plain.h[i][step] + shift), 1e-6) << "item " << i;
+    EXPECT_FALSE(torch::equal(steered.images[i], plain.images[i])) << "item " << i;
+  }
+}
+
+// Without CFG there is one branch, which cond and both steer alike.
+TEST(SteerBranch, WithoutGuidanceCondAndBothAgree) {
+  ExtractJob job = steer_job("steer_cond");
+  job.guidance = 1.0;
+  job.branch = Branch::Cond;
+  ExtractOutput cond = extract(sd15(), job);
+  job.steer_branch = Branch::Both;
+  ExtractOutput both = extract(sd15(), job);
+  EXPECT_TRUE(torch::equal(cond.images, both.images));
+}
 
 ConditionJob condition_job(const std::string& name) {
   const Golden& g = golden();
@@ -177,6 +210,14 @@ TEST(SteerBadInput, AlphaNaN) {
   ExtractJob job = steer_job("steer_full");
   job.steer_alphas[2] = std::numeric_limits<double>::quiet_NaN();
   EXPECT_MESSAGE_HAS(steer_error(job), "steer_alphas[2] is NaN");
+}
+
+TEST(SteerBadInput, UncondBranchWithoutGuidance) {
+  ExtractJob job = steer_job("steer_cond");
+  job.guidance = 1.0;
+  job.branch = Branch::Cond;
+  job.steer_branch = Branch::Uncond;
+  EXPECT_MESSAGE_HAS(steer_error(job), "steer_branch uncond needs classifier-free guidance");
 }
 
 TEST(SteerBadInput, AlphaInfinite) {
@@ -291,6 +332,7 @@ TEST(ValidationApi, RequestInitsLeaveSteeringOffAndSetConditionDefaults) {
   EXPECT_EQ(extract_request.steer_alphas, nullptr);
   EXPECT_EQ(extract_request.steer_direction, nullptr);
   EXPECT_EQ(extract_request.num_steer_steps, 0);
+  EXPECT_EQ(extract_request.steer_branch, HS_BRANCH_BOTH);
   hs_condition_request condition_request;
   condition_request.mode = 7;
   hs_condition_request_init(&condition_request);
@@ -332,35 +374,54 @@ TEST(ValidationApi, ConditionMatchesTheEngine) {
   hs_result_destroy(result);
 }
 
-TEST(ValidationApi, SteeringAlphaNaNIsNamed) {
-  EngineHandle handle;
+/// The golden steer_full job as a C API request, with its own alphas; owns what the request points to.
+struct ApiSteerRequest {
   ExtractJob job = steer_job("steer_full");
-  auto ids = job.prompts.ids.contiguous();
-  auto negative = job.negative.ids.contiguous();
-  auto direction = job.steer_direction.contiguous();
-  std::vector<float> alphas = {0.0f, std::numeric_limits<float>::quiet_NaN(), 1.0f};
+  torch::Tensor ids = job.prompts.ids.contiguous();
+  torch::Tensor negative = job.negative.ids.contiguous();
+  torch::Tensor direction = job.steer_direction.contiguous();
+  std::vector<float> alphas;
   hs_extract_request r;
-  hs_extract_request_init(&r);
-  r.prompt_ids = ids.data_ptr<int64_t>();
-  r.num_prompts = ids.size(0);
-  r.token_length = ids.size(1);
-  r.negative_ids = negative.data_ptr<int64_t>();
-  r.item_prompts = job.item_prompts.data();
-  r.item_seeds = job.item_seeds.data();
-  r.num_items = static_cast<int64_t>(job.item_prompts.size());
-  r.steps = static_cast<int32_t>(job.steps);
-  r.width = r.height = 16;
-  r.scheduler = HS_SCHEDULER_DDIM;
-  r.want_images = 1;
-  r.steer_direction = direction.data_ptr<float>();
-  r.steer_numel = direction.numel();
-  r.steer_alphas = alphas.data();
-  try {
-    hs_result_destroy(hs_extract(handle.engine, &r));
-    ADD_FAILURE() << "a NaN alpha was accepted";
-  } catch (const std::runtime_error& e) {
-    EXPECT_MESSAGE_HAS(std::string(e.what()), "steer_alphas[1] is NaN");
+
+  explicit ApiSteerRequest(std::vector<float> steer_alphas) : alphas(std::move(steer_alphas)) {
+    hs_extract_request_init(&r);
+    r.prompt_ids = ids.data_ptr<int64_t>();
+    r.num_prompts = ids.size(0);
+    r.token_length = ids.size(1);
+    r.negative_ids = negative.data_ptr<int64_t>();
+    r.item_prompts = job.item_prompts.data();
+    r.item_seeds = job.item_seeds.data();
+    r.num_items = static_cast<int64_t>(job.item_prompts.size());
+    r.steps = static_cast<int32_t>(job.steps);
+    r.width = r.height = 16;
+    r.scheduler = HS_SCHEDULER_DDIM;
+    r.want_images = 1;
+    r.steer_direction = direction.data_ptr<float>();
+    r.steer_numel = direction.numel();
+    r.steer_alphas = alphas.data();
   }
+
+  std::string error() {
+    EngineHandle handle;
+    try {
+      hs_result_destroy(hs_extract(handle.engine, &r));
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "the request was accepted";
+    return "";
+  }
+};
+
+TEST(ValidationApi, SteeringAlphaNaNIsNamed) {
+  ApiSteerRequest request({0.0f, std::numeric_limits<float>::quiet_NaN(), 1.0f});
+  EXPECT_MESSAGE_HAS(request.error(), "steer_alphas[1] is NaN");
+}
+
+TEST(ValidationApi, UnknownSteerBranchCodeIsNamed) {
+  ApiSteerRequest request({0.0f, 1.0f, 1.0f});
+  request.r.steer_branch = 9;
+  EXPECT_MESSAGE_HAS(request.error(), "unknown steer_branch code 9");
 }
 
 }  // namespace

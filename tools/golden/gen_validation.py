@@ -6,9 +6,10 @@ order).
 
 Steering: StableDiffusionPipeline with DDIM, CFG 7.5, 4 steps, three items (prompt row, seed,
 alpha), alpha 0 among them; a forward hook on unet.mid_block returns output + alpha_i * d for
-both CFG halves at the steered steps, and a second hook after it records what the up path sees.
-Two runs: d of one item's h shape [C, H', W'] at steps 1 and 2, and d of C values broadcast over
-positions at every step.
+the steered CFG halves (both, or the conditional one) at the steered steps, and a second hook
+after it records what the up path sees, both halves. Three runs: d of one item's h shape
+[C, H', W'] at steps 1 and 2, both halves; d of C values broadcast over positions at every step,
+both halves; and the first run's setting on the conditional half only.
 
 Conditioning: three fixed 16x16 images, VAE-encoded (latent_dist.mean x scaling_factor), then
 (a) noise: DDIMScheduler / EulerDiscreteScheduler add_noise at step k with
@@ -26,10 +27,11 @@ from gen_pipelines import GUIDANCE, LENGTH, PROMPTS, STEPS, load
 
 ITEM_PROMPTS = [0, 0, 1]
 ITEM_SEEDS = [7, 7, 1234]
-# name -> (alphas per item, steered steps (None: all), direction per channel only)
+# name -> (alphas per item, steered steps (None: all), direction per channel only, steered branch)
 STEER_RUNS = {
-    "steer_full": ([0.0, 3.0, -2.0], [1, 2], False),
-    "steer_channel": ([0.0, 1.5, 4.0], None, True),
+    "steer_full": ([0.0, 3.0, -2.0], [1, 2], False, "both"),
+    "steer_channel": ([0.0, 1.5, 4.0], None, True, "both"),
+    "steer_cond": ([0.0, 3.0, -2.0], [1, 2], False, "cond"),
 }
 SIZE = 16
 CONDITION_SEEDS = [7, 1234, 99]
@@ -42,11 +44,14 @@ CONDITION_RUNS = {
 }
 
 
-def steer(pipe, prompt_ids, direction, alphas, steps):
-    """One pipeline call over the items; h (what the up path saw) [N, STEPS, C, h, w] and images."""
+def steer(pipe, prompt_ids, direction, alphas, steps, branch="both"):
+    """One pipeline call over the items; h (what the up path saw) of the conditional and the
+    unconditional half, each [N, STEPS, C, h, w], and the images."""
     n = len(ITEM_PROMPTS)
     call = {"step": 0}
-    shift = (torch.tensor(alphas, dtype=torch.float32).view(-1, 1, 1, 1) * direction).repeat(2, 1, 1, 1)
+    cond_shift = torch.tensor(alphas, dtype=torch.float32).view(-1, 1, 1, 1) * direction
+    uncond_shift = cond_shift if branch == "both" else torch.zeros_like(cond_shift)
+    shift = torch.cat([uncond_shift, cond_shift])  # the pipeline batches [uncond; cond]
     captured = []
 
     def add(module, args, output):
@@ -55,7 +60,7 @@ def steer(pipe, prompt_ids, direction, alphas, steps):
         return output + shift if steered else output
 
     def record(module, args, output):
-        captured.append(output[n:].clone())  # [uncond; cond]: the conditional half
+        captured.append(output.clone())
 
     hooks = [pipe.unet.mid_block.register_forward_hook(add), pipe.unet.mid_block.register_forward_hook(record)]
     generators = [torch.Generator("cpu").manual_seed(s) for s in ITEM_SEEDS]
@@ -64,8 +69,9 @@ def steer(pipe, prompt_ids, direction, alphas, steps):
                       width=SIZE, height=SIZE, generator=generators, output_type="pt").images
     for hook in hooks:
         hook.remove()
-    assert len(captured) == STEPS and captured[0].shape[0] == n
-    return torch.stack(captured, 1), images
+    assert len(captured) == STEPS and captured[0].shape[0] == 2 * n
+    h = torch.stack(captured, 1)
+    return h[n:], h[:n], images
 
 
 def fixed_images() -> torch.Tensor:
@@ -121,17 +127,18 @@ def main() -> None:
                 "guidance": GUIDANCE, "width": SIZE, "height": SIZE, "scheduler": "ddim", "token_length": LENGTH,
                 "steer_runs": [], "condition_runs": [], "condition_seeds": CONDITION_SEEDS,
                 "condition_step": CONDITION_STEP, "condition_prompt": 0}
-    for name, (alphas, steps, per_channel) in STEER_RUNS.items():
+    for name, (alphas, steps, per_channel, branch) in STEER_RUNS.items():
         shape = (1, mid_channels, 1, 1) if per_channel else (1, mid_channels, mid_size, mid_size)
         direction = torch.randn(shape)
-        h, images = steer(pipe, prompt_ids, direction, alphas, steps)
+        h, h_uncond, images = steer(pipe, prompt_ids, direction, alphas, steps, branch)
         tensors[f"{name}.direction"] = direction.flatten()
         tensors[f"{name}.h"] = h
+        tensors[f"{name}.h_uncond"] = h_uncond
         tensors[f"{name}.images"] = images
-        settings["steer_runs"].append({"name": name, "alphas": alphas, "steps": steps})
+        settings["steer_runs"].append({"name": name, "alphas": alphas, "steps": steps, "branch": branch})
         print(f"{name}: h {tuple(h.shape)} images {tuple(images.shape)}")
     # Alpha 0 must leave the item as the unsteered pipeline makes it (item 0 vs. a plain run).
-    plain, plain_images = steer(pipe, prompt_ids, torch.zeros(1), [0.0] * len(ITEM_PROMPTS), [])
+    plain, _, plain_images = steer(pipe, prompt_ids, torch.zeros(1), [0.0] * len(ITEM_PROMPTS), [])
     assert torch.equal(plain[0], tensors["steer_full.h"][0]) and torch.equal(plain_images[0], tensors["steer_full.images"][0])
 
     images = fixed_images()

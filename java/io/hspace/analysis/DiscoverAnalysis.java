@@ -18,7 +18,9 @@ import java.util.SplittableRandom;
  * t statistic {@code d * sqrt(n1 n0 / n)} the words are ranked by, a one-sided permutation
  * p-value (labels shuffled, the leave-one-out projections recomputed) and Benjamini-Hochberg
  * q-values over the prompt's words. Every inner product comes from one Gram matrix of the seed
- * vectors computed by {@link Projections}.
+ * vectors computed by {@link Projections}. Words (nearly) every caption has, which the prompt does
+ * not state, cannot be contrasted (too few captions lack them); they are the prompt's plainest
+ * silent defaults and lead the ranking as its constant words.
  */
 public final class DiscoverAnalysis {
     /** Folds of the cross-fitting. */
@@ -49,19 +51,34 @@ public final class DiscoverAnalysis {
             double aucLow, double aucHigh, double t, double p, double q, String textPrompt, Double textCosine) {}
 
     /**
+     * A word in all but fewer than {@code min_count} captions that the prompt does not state.
+     *
+     * @param word the word
+     * @param with seeds whose caption has it
+     */
+    public record ConstantWord(String word, int with) {}
+
+    /**
      * One prompt's words, best first.
      *
      * @param cell the cell
      * @param captioner the captioner's name
      * @param seeds the seeds, in order
      * @param captions each seed's caption
+     * @param constant its constant words, most frequent first (none in results written before they existed)
      * @param ranked tested words, highest t first
      */
     public record CellResult(DiscoverCell cell, String captioner, List<Long> seeds, List<String> captions,
-            List<WordResult> ranked) {
-        /** The ranked words, best first. */
+            List<ConstantWord> constant, List<WordResult> ranked) {
+        public CellResult {
+            constant = constant == null ? List.of() : List.copyOf(constant);
+        }
+
+        /** The discovered words, best first: the constant words, then the tested words by t. */
         public List<String> words() {
-            return ranked.stream().map(WordResult::word).toList();
+            List<String> out = new ArrayList<>(constant.stream().map(ConstantWord::word).toList());
+            ranked.forEach(r -> out.add(r.word()));
+            return out;
         }
     }
 
@@ -70,19 +87,70 @@ public final class DiscoverAnalysis {
      * missing from at least {@code minCount}, in order of first appearance.
      */
     public static List<String> candidateWords(List<String> captions, int minCount) {
+        List<String> out = new ArrayList<>();
+        wordCounts(captions).forEach((w, k) -> {
+            if (k >= minCount && captions.size() - k >= minCount) {
+                out.add(w);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The words too common in {@code captions} to contrast: in at least {@code minCount} captions
+     * and missing from fewer than {@code minCount}, most frequent first (ties in order of first
+     * appearance), each with its count.
+     */
+    public static Map<String, Integer> nearlyConstantWords(List<String> captions, int minCount) {
+        List<Map.Entry<String, Integer>> common = new ArrayList<>();
+        wordCounts(captions).entrySet().stream()
+                .filter(e -> e.getValue() >= minCount && captions.size() - e.getValue() < minCount).forEach(common::add);
+        common.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+        Map<String, Integer> out = new LinkedHashMap<>();
+        common.forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /**
+     * The constant words of a cell: its nearly constant words less the prompt's own words and
+     * {@code shared}, the words nearly constant in every prompt of its analysis (the captioner's
+     * grammar, e.g. "on" and "background" in "a red circle on a white background", which tell
+     * no prompt's default apart; empty for an analysis of one prompt).
+     */
+    public static List<ConstantWord> constantWords(String prompt, List<String> captions, int minCount, Set<String> shared) {
+        Set<String> stated = CaptionWords.words(prompt);
+        List<ConstantWord> out = new ArrayList<>();
+        nearlyConstantWords(captions, minCount).forEach((w, k) -> {
+            if (!stated.contains(w) && !shared.contains(w)) {
+                out.add(new ConstantWord(w, k));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * The words nearly constant (see {@link #nearlyConstantWords}) in every one of two or more
+     * prompts' captions; empty for one prompt, where a default and the grammar look alike.
+     */
+    public static Set<String> sharedConstantWords(List<List<String>> captionsPerPrompt, int minCount) {
+        if (captionsPerPrompt.size() < 2) {
+            return Set.of();
+        }
+        Set<String> shared = new java.util.LinkedHashSet<>(nearlyConstantWords(captionsPerPrompt.get(0), minCount).keySet());
+        for (List<String> captions : captionsPerPrompt.subList(1, captionsPerPrompt.size())) {
+            shared.retainAll(nearlyConstantWords(captions, minCount).keySet());
+        }
+        return shared;
+    }
+
+    private static Map<String, Integer> wordCounts(List<String> captions) {
         Map<String, Integer> count = new LinkedHashMap<>();
         for (String c : captions) {
             for (String w : CaptionWords.words(c)) {
                 count.merge(w, 1, Integer::sum);
             }
         }
-        List<String> out = new ArrayList<>();
-        count.forEach((w, k) -> {
-            if (k >= minCount && captions.size() - k >= minCount) {
-                out.add(w);
-            }
-        });
-        return out;
+        return count;
     }
 
     /**
@@ -92,9 +160,10 @@ public final class DiscoverAnalysis {
      * @param captions one caption per seed
      * @param base H(prompt): the mean of {@code x} (passed so the caller can reuse it)
      * @param text the H of each candidate word's text prompt; a word absent here gets no text cosine
+     * @param shared words nearly constant in every prompt of the analysis ({@link #sharedConstantWords})
      */
     public static CellResult compute(DiscoverCell cell, String captioner, List<Long> seeds, float[][] x, List<String> captions,
-            Map<String, float[]> text, Stats stats, Projections projections) {
+            Map<String, float[]> text, Set<String> shared, Stats stats, Projections projections) {
         int n = x.length;
         if (captions.size() != n || seeds.size() != n) {
             throw new IllegalArgumentException(n + " vectors, " + captions.size() + " captions, " + seeds.size() + " seeds");
@@ -177,7 +246,8 @@ public final class DiscoverAnalysis {
                     cell.textPrompt(words.get(k)), cosines[k]));
         }
         ranked.sort(Comparator.comparingDouble(WordResult::t).reversed());
-        return new CellResult(cell, captioner, List.copyOf(seeds), List.copyOf(captions), ranked);
+        return new CellResult(cell, captioner, List.copyOf(seeds), List.copyOf(captions),
+                constantWords(cell.prompt(), captions, cell.minCount(), shared), ranked);
     }
 
     /**

@@ -120,8 +120,7 @@ public record PromptVectors(float[][] mean, float[][] items, long[] shape, doubl
         return new ExtractRequest(r.promptIds(), r.promptIds2(), r.negativeIds(), r.negativeIds2(), r.negativeIsEmpty(), r.seeds(),
                 Arrays.copyOfRange(r.itemPrompts(), begin, end), Arrays.copyOfRange(r.itemSeeds(), begin, end), r.steps(),
                 r.guidance(), r.width(), r.height(), r.scheduler(), r.captureSteps(), r.branch(), r.pooling(), r.images(),
-                r.batchSize(), s == null ? null : new Steering(s.direction(), s.shape(), Arrays.copyOfRange(s.alphas(), begin, end),
-                        s.steps()));
+                r.batchSize(), s == null ? null : s.withAlphas(Arrays.copyOfRange(s.alphas(), begin, end)));
     }
 
     /** {@code part} ([n, ...], the items from {@code begin}) copied into {@code whole} ([items, ...], made on the first part). */

@@ -44,13 +44,16 @@ public final class SteerAnalysis {
      * @param target the value of {@code steered} the direction points to
      * @param alphas the sweep, unitless (multiples of the mean norm of h); alpha 0 is added when missing
      * @param steps 0-based steered steps (empty: every step)
+     * @param branch the CFG branch(es) steered: cond (guidance then scales the shift's effect),
+     *     both, or uncond
      * @param sampler how images are sampled
      * @param seeds seeds per prompt (direction extraction and the sweep alike)
      */
     public record Spec(String name, String from, String to, Map<String, List<String>> over, Map<String, List<String>> families,
-            String steered, String target, List<Double> alphas, List<Integer> steps, Sampler sampler, List<Long> seeds) {
+            String steered, String target, List<Double> alphas, List<Integer> steps, Branch branch, Sampler sampler, List<Long> seeds) {
         public Spec {
             Objects.requireNonNull(from, "steer: 'from' is missing");
+            Objects.requireNonNull(branch, "steer: 'branch' is missing");
             Objects.requireNonNull(to, "steer: 'to' is missing");
             over = over == null ? Map.of() : new LinkedHashMap<>(over);
             if (families == null || !families.containsKey(steered)) {
@@ -222,7 +225,7 @@ public final class SteerAnalysis {
         }
         ExtractRequest request = PromptVectors.request(tokenizer, spec.sampler(), fromPrompts, null, itemPrompts, itemSeeds,
                 steered, Branch.COND, Pooling.SPATIAL_MEAN, true, batchSize)
-                .withSteering(new Steering(direction, pv.shape(), alphas, steered));
+                .withSteering(new Steering(direction, pv.shape(), alphas, steered, spec.branch()));
         ExtractResult r = PromptVectors.run(engine, request, k -> itemsDone.accept(directionItems + k));
         Files.createDirectories(imageDir);
         List<Path> files = new ArrayList<>(items);

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The discover analyses of a study, in two steps: {@link #prepare} captions the images that lack
@@ -76,13 +77,19 @@ final class DiscoverStep {
                 name = captioner.name();
             }
             CaptionStore captions = CaptionStore.open(atlas, name);
+            List<List<String>> perCell = new ArrayList<>();
             for (DiscoverCell cell : d.cells()) {
                 List<ItemKey> items = items(study, atlas, cell);
                 if (!captions.missing(items).isEmpty()) {
                     throw new io.hspace.caption.CaptionException(captions.missing(items).size() + " images of '" + cell.prompt()
                             + "' have no caption by " + name + "; run hspace discover (or hspace run) first");
                 }
-                List<String> texts = items.stream().map(captions::get).toList();
+                perCell.add(items.stream().map(captions::get).toList());
+            }
+            Set<String> shared = d.cells().isEmpty() ? Set.of() : DiscoverAnalysis.sharedConstantWords(perCell, d.cells().get(0).minCount());
+            for (int c = 0; c < d.cells().size(); c++) {
+                DiscoverCell cell = d.cells().get(c);
+                List<String> texts = perCell.get(c);
                 float[][] vectors = rows(store, cell.prompt(), study.seeds());
                 Map<String, float[]> text = new LinkedHashMap<>();
                 for (String w : DiscoverAnalysis.candidateWords(texts, cell.minCount())) {
@@ -92,7 +99,7 @@ final class DiscoverStep {
                         text.put(w, DiscoverAnalysis.mean(rows(store, cell.textPrompt(w), seeds), null, true));
                     }
                 }
-                out.add(DiscoverAnalysis.compute(cell, name, study.seeds(), vectors, texts, text, study.stats(), projections));
+                out.add(DiscoverAnalysis.compute(cell, name, study.seeds(), vectors, texts, text, shared, study.stats(), projections));
             }
         }
         return out;

@@ -5,6 +5,7 @@ import io.hspace.analysis.Stats;
 import io.hspace.atlas.Sampler;
 import io.hspace.caption.Captioner;
 import io.hspace.caption.Captioners;
+import io.hspace.engine.Branch;
 import io.hspace.engine.Engine;
 import io.hspace.prompt.ClipTokenizer;
 import io.hspace.report.ValidationReport;
@@ -58,6 +59,10 @@ final class SteerCommand implements Callable<Integer> {
     @Option(names = "--steer-steps", description = "0-based steps to steer at: all, or e.g. 0,1,2.", defaultValue = "all")
     String steerSteps;
 
+    @Option(names = "--steer-branch", description = "The CFG branch(es) steered: cond (guidance then scales the shift's effect on "
+            + "the prediction), both (the shift enters once) or uncond.", defaultValue = "cond")
+    String steerBranch;
+
     @Option(names = "--captioner", paramLabel = "SPEC", description = "The captioner: toyworld | clip:DIR (with --words) | command:CMD.",
             defaultValue = "toyworld")
     String captioner;
@@ -89,7 +94,7 @@ final class SteerCommand implements Callable<Integer> {
             List<Integer> steps = SamplingOptions.captureSteps(steerSteps, sampler.steps());
             SteerAnalysis.Spec spec = new SteerAnalysis.Spec("steer", from, to, keyValues(over, "--over"),
                     families.isEmpty() ? toyWorldFamilies() : keyValues(families, "--family"), steered, target, alphas,
-                    steps.size() == sampler.steps() ? List.of() : steps, sampler, Seeds.parse(seeds));
+                    steps.size() == sampler.steps() ? List.of() : steps, Branch.lookup(steerBranch), sampler, Seeds.parse(seeds));
             ClipTokenizer tokenizer = ClipTokenizer.load(validation.modelDir.resolve("tokenizer"));
             ProgressBar bar = new ProgressBar("steer", SteerAnalysis.items(spec));
             bar.update(0);

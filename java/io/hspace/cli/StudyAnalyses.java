@@ -93,12 +93,19 @@ record StudyAnalyses(DefaultsAnalysis.Result defaults, List<DescriptorsAnalysis.
         if (!discover.isEmpty()) {
             atomically(dir.resolve("discover.csv"), out -> {
                 PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8));
-                w.println("name,prompt,rank,word,with,without,d,d_low,d_high,auc,auc_low,auc_high,t,p,q,text_prompt,text_cosine");
+                // kind: constant (too common to contrast, no statistics) or tested; rank runs over both
+                w.println("name,prompt,rank,word,kind,with,without,d,d_low,d_high,auc,auc_low,auc_high,t,p,q,text_prompt,text_cosine");
                 for (io.hspace.analysis.DiscoverAnalysis.CellResult c : discover) {
+                    int n = c.seeds().size();
+                    for (int i = 0; i < c.constant().size(); i++) {
+                        io.hspace.analysis.DiscoverAnalysis.ConstantWord k = c.constant().get(i);
+                        w.printf(Locale.ROOT, "%s,%s,%d,%s,constant,%d,%d,,,,,,,,,,,%n", csv(c.cell().name()), csv(c.cell().prompt()), i + 1,
+                                csv(k.word()), k.with(), n - k.with());
+                    }
                     for (int i = 0; i < c.ranked().size(); i++) {
                         io.hspace.analysis.DiscoverAnalysis.WordResult r = c.ranked().get(i);
-                        w.printf(Locale.ROOT, "%s,%s,%d,%s,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%s,%s%n", csv(c.cell().name()),
-                                csv(c.cell().prompt()), i + 1, csv(r.word()), r.with(), r.without(), r.d(), r.dLow(), r.dHigh(), r.auc(),
+                        w.printf(Locale.ROOT, "%s,%s,%d,%s,tested,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%s,%s%n", csv(c.cell().name()),
+                                csv(c.cell().prompt()), c.constant().size() + i + 1, csv(r.word()), r.with(), r.without(), r.d(), r.dLow(), r.dHigh(), r.auc(),
                                 r.aucLow(), r.aucHigh(), r.t(), r.p(), r.q(), csv(r.textPrompt()),
                                 r.textCosine() == null ? "" : String.format(Locale.ROOT, "%.6f", r.textCosine()));
                     }

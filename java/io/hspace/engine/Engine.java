@@ -135,7 +135,7 @@ public final class Engine implements AutoCloseable {
                         .batch_size(request.batchSize());
                 if (steering != null) {
                     r.steer_direction(direction).steer_numel(steering.direction().length).steer_alphas(alphas)
-                            .steer_steps(steerSteps).num_steer_steps(steering.steps().length);
+                            .steer_steps(steerSteps).num_steer_steps(steering.steps().length).steer_branch(steering.branch().code);
                 }
                 Map<String, FloatTensor> out = readResult(HspaceNative.hs_extract(live(), r));
                 return new ExtractResult(out.get("h"), out.get("h_uncond"), out.get("timesteps").data(), out.get("images"));

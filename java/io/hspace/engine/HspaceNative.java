@@ -165,6 +165,8 @@ public final class HspaceNative {
         @MemberSetter public native hs_extract_request steer_steps(@Cast("const int32_t*") IntPointer value);
 
         @MemberSetter public native hs_extract_request num_steer_steps(int value);
+
+        @MemberSetter public native hs_extract_request steer_branch(int value);
     }
 
     public static native void hs_extract_request_init(hs_extract_request request);

@@ -271,10 +271,20 @@ public final class Report {
         b.append("<section id=\"discover\" class=\"analysis\"><h2>Discovery</h2>");
         b.append("<p>Caption words of each prompt's images, ranked by t = d &middot; sqrt(n<sub>with</sub> n<sub>without</sub> / n); "
                 + "d and AUC from cross-fitted projections, 95% bootstrap intervals, one-sided permutation p, "
-                + "Benjamini-Hochberg q over the prompt's words; text cos = alignment with H(text prompt) - H(prompt).</p>");
+                + "Benjamini-Hochberg q over the prompt's words; text cos = alignment with H(text prompt) - H(prompt). "
+                + "Constant words (in all but fewer than min_count captions, not in the prompt, and not nearly constant in every "
+                + "prompt of the analysis) cannot be contrasted; they are the prompt's plainest silent defaults and lead its "
+                + "ranking.</p>");
         for (io.hspace.analysis.DiscoverAnalysis.CellResult c : in.discover()) {
             b.append("<h3>").append(Html.escape(c.cell().prompt())).append("</h3><p>captioner: ").append(Html.escape(c.captioner()))
                     .append("</p>");
+            if (!c.constant().isEmpty()) {
+                b.append("<p>Constant words:");
+                for (io.hspace.analysis.DiscoverAnalysis.ConstantWord w : c.constant()) {
+                    b.append(" <b>").append(Html.escape(w.word())).append("</b> ").append(w.with()).append('/').append(c.seeds().size());
+                }
+                b.append("</p>");
+            }
             if (c.ranked().isEmpty()) {
                 b.append("<p>No caption word is in at least ").append(c.cell().minCount()).append(" and missing from at least ")
                         .append(c.cell().minCount()).append(" seeds' captions.</p>");

@@ -89,7 +89,8 @@ public final class ValidationReport {
                 .append(Html.escape(r.name())).append("</h2>");
         b.append("<p>Direction from \"").append(Html.escape(s.from())).append("\" to \"").append(Html.escape(s.to()))
                 .append("\" (||d|| = ").append(Html.num(r.directionNorm())).append(", rescaled to the mean ||h|| = ").append(Html.num(r.hNorm()))
-                .append("), steered steps ").append(Html.escape(s.steps().isEmpty() ? "all" : s.steps().toString())).append(", target ")
+                .append("), steered steps ").append(Html.escape(s.steps().isEmpty() ? "all" : s.steps().toString()))
+                .append(", steered CFG branch ").append(Html.escape(s.branch().label())).append(", target ")
                 .append(Html.escape(s.steered() + " = " + s.target())).append(", captioner ").append(Html.escape(r.captioner()))
                 .append(". Flip: among images whose alpha-0 image does not read the target, the share that reads it; side effects: ")
                 .append("share of images where a family not steered reads differently than at alpha 0. Intervals: 95% bootstrap over images.</p>");

@@ -444,7 +444,8 @@ final class StudyLoader {
             List<Integer> steps = e.steps() == null ? List.of() : e.steps();
             out.add(new Study.Steer(new SteerAnalysis.Spec(name, require(e.from(), key + ".from"), require(e.to(), key + ".to"),
                     e.over(), require(e.families(), key + ".families"), require(e.steered(), key + ".steered"),
-                    require(e.target(), key + ".target"), require(e.alphas(), key + ".alphas"), steps, sampler, seeds),
+                    require(e.target(), key + ".target"), require(e.alphas(), key + ".alphas"), steps,
+                    Branch.lookup(e.branch() == null ? "cond" : e.branch()), sampler, seeds),
                     captionerSpec(file, e.captioner() == null ? "toyworld" : e.captioner(), e.words(), e.timeoutSeconds())));
         }
         return out;

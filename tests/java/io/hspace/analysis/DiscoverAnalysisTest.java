@@ -52,7 +52,8 @@ class DiscoverAnalysisTest {
 
     static DiscoverAnalysis.CellResult run(World w) {
         DiscoverCell cell = new DiscoverCell("t", "a thing", "a {word} thing", 3, 0);
-        return DiscoverAnalysis.compute(cell, "test", w.seeds(), w.x(), w.captions(), w.text(), STATS, Projections.JAVA);
+        return DiscoverAnalysis.compute(cell, "test", w.seeds(), w.x(), w.captions(), w.text(), java.util.Set.of(), STATS,
+                Projections.JAVA);
     }
 
     static DiscoverAnalysis.WordResult word(DiscoverAnalysis.CellResult r, String w) {
@@ -98,6 +99,33 @@ class DiscoverAnalysisTest {
         assertTrue(!r.words().contains("a") && !r.words().contains("thing"), r.words().toString());
         assertEquals(List.of("red", "shiny"), DiscoverAnalysis.candidateWords(List.of("red shiny", "red", "red", "shiny", "shiny",
                 "x", "red shiny"), 3));
+    }
+
+    @Test
+    void wordsInNearlyEveryCaptionAreConstantUnlessThePromptOrEveryPromptHasThem() {
+        // min_count 3 over 10 captions: "glossy" lacks from 2 (constant), "matte" from 3 (tested),
+        // "thing" is the prompt's, "on" is nearly constant in the other prompt's captions too
+        List<String> one = new ArrayList<>();
+        for (int s = 0; s < 10; s++) {
+            one.add("a " + (s < 8 ? "glossy " : "") + (s < 7 ? "matte " : "") + (s < 9 ? "round " : "") + "thing on a table");
+        }
+        List<String> other = java.util.Collections.nCopies(10, "a box on a shelf");
+        java.util.Set<String> shared = DiscoverAnalysis.sharedConstantWords(List.of(one, other), 3);
+        assertEquals(java.util.Set.of("a", "on"), shared);
+        List<DiscoverAnalysis.ConstantWord> constant = DiscoverAnalysis.constantWords("a thing", one, 3, shared);
+        assertEquals(List.of(new DiscoverAnalysis.ConstantWord("table", 10), new DiscoverAnalysis.ConstantWord("round", 9),
+                new DiscoverAnalysis.ConstantWord("glossy", 8)), constant);
+        assertEquals(List.of("matte"), DiscoverAnalysis.candidateWords(one, 3));
+        assertEquals(java.util.Set.of(), DiscoverAnalysis.sharedConstantWords(List.of(one), 3), "one prompt: nothing is grammar");
+        // in a cell result the constant words come first
+        World w = world(30, 3.0, 3);
+        List<String> captions = new ArrayList<>(w.captions());
+        captions.replaceAll(c -> c.replace("thing", "glossy thing"));
+        DiscoverAnalysis.CellResult r = DiscoverAnalysis.compute(new DiscoverCell("t", "a thing", "a {word} thing", 3, 0), "test",
+                w.seeds(), w.x(), captions, w.text(), java.util.Set.of(), STATS, Projections.JAVA);
+        assertEquals(List.of(new DiscoverAnalysis.ConstantWord("glossy", 30)), r.constant());
+        assertEquals("glossy", r.words().get(0));
+        assertEquals(r.ranked().get(0).word(), r.words().get(1));
     }
 
     @Test

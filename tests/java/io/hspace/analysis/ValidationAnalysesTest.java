@@ -120,7 +120,7 @@ class ValidationAnalysesTest {
 
     static SteerAnalysis.Spec spec(List<Double> alphas) {
         return new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle")), FAMILIES, "color", "blue",
-                alphas, List.of(), SAMPLER, List.of(0L, 1L));
+                alphas, List.of(), Branch.COND, SAMPLER, List.of(0L, 1L));
     }
 
     @Test
@@ -144,14 +144,14 @@ class ValidationAnalysesTest {
     @Test
     void targetNotAValueOfTheSteeredFamilyIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SteerAnalysis.Spec("s", "a {shape}",
-                "a teal {shape}", Map.of(), FAMILIES, "color", "teal", List.of(1.0), List.of(), SAMPLER, List.of(0L)));
+                "a teal {shape}", Map.of(), FAMILIES, "color", "teal", List.of(1.0), List.of(), Branch.COND, SAMPLER, List.of(0L)));
         assertTrue(e.getMessage().contains("teal"), e.getMessage());
     }
 
     @Test
     void pairsFillBothTemplates() {
         SteerAnalysis.Spec s = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle", "star")),
-                FAMILIES, "color", "blue", List.of(1.0), List.of(), SAMPLER, List.of(0L));
+                FAMILIES, "color", "blue", List.of(1.0), List.of(), Branch.COND, SAMPLER, List.of(0L));
         assertEquals("a star", s.pairs().get(1)[0]);
         assertEquals("a blue star", s.pairs().get(1)[1]);
     }
@@ -170,7 +170,7 @@ class ValidationAnalysesTest {
     @Test
     void steerItemsAreTheDirectionsPromptsAndTheSweep() {
         SteerAnalysis.Spec s = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle", "star")),
-                FAMILIES, "color", "blue", List.of(1.0, 2.0), List.of(), SAMPLER, List.of(0L, 1L, 2L));
+                FAMILIES, "color", "blue", List.of(1.0, 2.0), List.of(), Branch.COND, SAMPLER, List.of(0L, 1L, 2L));
         // from and to prompts x seeds, then prompts x seeds x alphas (0 added)
         assertEquals(2 * 2 * 3 + 2 * 3 * 3, SteerAnalysis.items(s));
     }
@@ -179,11 +179,12 @@ class ValidationAnalysesTest {
     void aSliceKeepsItsItemsSeedsAndSteeringAlphas() {
         ExtractRequest r = new ExtractRequest(new int[][] {{1}, {2}}, null, new int[] {0}, null, true, null, new int[] {0, 1, 0, 1},
                 new long[] {5, 6, 7, 8}, 4, 5f, 32, 32, Scheduler.MODEL, new int[] {3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 2,
-                new Steering(new float[] {1, 2}, new long[] {2}, new float[] {0, 1, 2, 3}, new int[] {1}));
+                new Steering(new float[] {1, 2}, new long[] {2}, new float[] {0, 1, 2, 3}, new int[] {1}, Branch.BOTH));
         ExtractRequest s = PromptVectors.slice(r, 1, 3);
         assertArrayEquals(new int[] {1, 0}, s.itemPrompts());
         assertArrayEquals(new long[] {6, 7}, s.itemSeeds());
         assertArrayEquals(new float[] {1, 2}, s.steering().alphas());
+        assertEquals(Branch.BOTH, s.steering().branch());
         assertArrayEquals(new int[][] {{1}, {2}}, s.promptIds());
         assertEquals(2, s.batchSize());
     }

@@ -129,7 +129,7 @@ class ValidationEngineTest {
         java.util.Arrays.fill(direction, 0.5f);
         ExtractRequest request = PromptVectors.request(tokenizer, SAMPLER, List.of("a circle", "a red square"), null,
                 new int[] {0, 1, 0}, new long[] {1, 2, 3}, new int[] {1, 3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 2)
-                .withSteering(new Steering(direction, new long[] {channels}, new float[] {0, 1, 2}, new int[] {1}));
+                .withSteering(new Steering(direction, new long[] {channels}, new float[] {0, 1, 2}, new int[] {1}, Branch.COND));
         ExtractResult whole = engine.extract(request);
         List<Long> done = new ArrayList<>();
         ExtractResult batched = PromptVectors.run(engine, request, done::add);
@@ -147,7 +147,7 @@ class ValidationEngineTest {
         families.put("color", List.of("red", "green", "blue", "yellow", "purple", "orange"));
         families.put("shape", List.of("circle", "square", "triangle", "star", "cross", "ring"));
         SteerAnalysis.Spec spec = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle")),
-                families, "color", "blue", List.of(3.0), List.of(1, 2), SAMPLER, List.of(5L, 6L));
+                families, "color", "blue", List.of(3.0), List.of(1, 2), Branch.COND, SAMPLER, List.of(5L, 6L));
         SteerAnalysis.Result r;
         List<Long> done = new ArrayList<>();
         try (ToyWorldCaptioner captioner = new ToyWorldCaptioner()) {

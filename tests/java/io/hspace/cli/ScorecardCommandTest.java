@@ -96,7 +96,7 @@ class ScorecardCommandTest {
                 .map(w -> new DiscoverAnalysis.WordResult(w, 4, 4, 1, 0, 2, 0.8, 0.6, 0.9, 1, 0.01, 0.02, "a " + w + " square", 0.5))
                 .toList();
         List<DiscoverAnalysis.CellResult> discover = List.of(new DiscoverAnalysis.CellResult(
-                new DiscoverCell("d", "a square", "a {word} square", 3, 0), "toyworld", List.of(0L, 1L), List.of("x", "y"), ranked));
+                new DiscoverCell("d", "a square", "a {word} square", 3, 0), "toyworld", List.of(0L, 1L), List.of("x", "y"), List.of(), ranked));
         StudyAnalyses results = new StudyAnalyses(new DefaultsAnalysis.Result(List.of(cell(study.defaults().get(0), 0.4, -0.4, 0.2),
                 cell(study.defaults().get(1), 0.1, 0.2, 0.01)), List.of(), Stats.DEFAULT), List.of(), List.of(), discover);
         JsonNode json = new ObjectMapper().readTree(StudyAnalyses.JSON.writeValueAsString(results));

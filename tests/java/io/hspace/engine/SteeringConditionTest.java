@@ -72,7 +72,7 @@ class SteeringConditionTest {
     void alphaZeroEqualsUnsteeredExtraction() {
         ExtractResult unsteered = engine.extract(plain());
         int c = midChannels(unsteered);
-        ExtractResult steered = engine.extract(plain().withSteering(Steering.perChannel(direction(c), new float[] {0f, 0f})));
+        ExtractResult steered = engine.extract(plain().withSteering(Steering.perChannel(direction(c), new float[] {0f, 0f}, Branch.BOTH)));
         assertArrayEquals(unsteered.h().data(), steered.h().data());
         assertArrayEquals(unsteered.images().data(), steered.images().data());
     }
@@ -93,7 +93,7 @@ class SteeringConditionTest {
             sum += (double) v * v;
         }
         float alpha = (float) (10 * Math.sqrt(sum / unsteered.h().data().length));
-        ExtractResult steered = engine.extract(plain().withSteering(new Steering(full, shape, new float[] {0f, alpha}, new int[] {1, 2, 3})));
+        ExtractResult steered = engine.extract(plain().withSteering(new Steering(full, shape, new float[] {0f, alpha}, new int[] {1, 2, 3}, Branch.BOTH)));
         int per = unsteered.images().data().length / 2;
         float[] a = unsteered.images().data();
         float[] b = steered.images().data();
@@ -114,6 +114,40 @@ class SteeringConditionTest {
             float expected = hu[at] + alpha * full[i];
             assertEquals(expected, hs[at], 1e-3f + 1e-4f * Math.abs(expected), "h at step 1, value " + i);
         }
+    }
+
+    /** The plain request recording both CFG halves. */
+    static ExtractRequest plainBothHalves() {
+        ExtractRequest p = plain();
+        return new ExtractRequest(p.promptIds(), null, p.negativeIds(), null, true, p.seeds(), null, null, STEPS, p.guidance(), 32, 32,
+                Scheduler.MODEL, p.captureSteps(), Branch.BOTH, Pooling.NONE, true, 0);
+    }
+
+    @Test
+    void condBranchSteeringShiftsOnlyTheConditionalHalf() {
+        ExtractResult unsteered = engine.extract(plainBothHalves());
+        int c = midChannels(unsteered);
+        int hw = (int) (unsteered.h().dim(4) * unsteered.h().dim(5));
+        float[] d = direction(c);
+        float alpha = 2f;
+        ExtractResult steered = engine.extract(plainBothHalves().withSteering(
+                new Steering(d, new long[] {c}, new float[] {0f, alpha}, new int[] {1, 2, 3}, Branch.COND)));
+        // Item 1 at capture slot 0 (step 1, the first steered step): the conditional h is shifted
+        // by alpha * d at every position, the unconditional h is untouched.
+        int at = 2 * c * hw;
+        for (int i = 0; i < c * hw; i++) {
+            float expected = unsteered.h().data()[at + i] + alpha * d[i / hw];
+            assertEquals(expected, steered.h().data()[at + i], 1e-4f + 1e-5f * Math.abs(expected), "conditional h, value " + i);
+            assertEquals(unsteered.hUncond().data()[at + i], steered.hUncond().data()[at + i], "unconditional h, value " + i);
+        }
+        // Steering both halves by the same alpha gives another image: guidance scales the
+        // conditional-only shift's effect.
+        ExtractResult both = engine.extract(plainBothHalves().withSteering(
+                new Steering(d, new long[] {c}, new float[] {0f, alpha}, new int[] {1, 2, 3}, Branch.BOTH)));
+        int per = both.images().data().length / 2;
+        assertFalse(Arrays.equals(Arrays.copyOfRange(both.images().data(), per, 2 * per),
+                Arrays.copyOfRange(steered.images().data(), per, 2 * per)));
+        assertEquals(unsteered.hUncond().data()[at] + alpha * d[0], both.hUncond().data()[at], 1e-4f);
     }
 
     static List<BufferedImage> rendered() {
@@ -163,36 +197,47 @@ class SteeringConditionTest {
     @Test
     void steeringAlphaNaNIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Steering.perChannel(new float[] {1f, 2f}, new float[] {0f, Float.NaN}));
+                () -> Steering.perChannel(new float[] {1f, 2f}, new float[] {0f, Float.NaN}, Branch.BOTH));
         assertTrue(e.getMessage().contains("alphas[1] is NaN"), e.getMessage());
     }
 
     @Test
     void steeringDirectionNotFiniteIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Steering.perChannel(new float[] {1f, Float.POSITIVE_INFINITY}, new float[] {1f}));
+                () -> Steering.perChannel(new float[] {1f, Float.POSITIVE_INFINITY}, new float[] {1f}, Branch.BOTH));
         assertTrue(e.getMessage().contains("direction[1] is Infinity"), e.getMessage());
     }
 
     @Test
     void steeringAlphaCountMustMatchItems() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> plain().withSteering(Steering.perChannel(new float[] {1f}, new float[] {1f, 2f, 3f})));
+                () -> plain().withSteering(Steering.perChannel(new float[] {1f}, new float[] {1f, 2f, 3f}, Branch.BOTH)));
         assertTrue(e.getMessage().contains("3 alphas for 2 items"), e.getMessage());
     }
 
     @Test
     void steeringStepOutOfRangeIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> plain().withSteering(new Steering(new float[] {1f}, new long[] {1}, new float[] {1f, 1f}, new int[] {STEPS})));
+                () -> plain().withSteering(new Steering(new float[] {1f}, new long[] {1}, new float[] {1f, 1f}, new int[] {STEPS}, Branch.BOTH)));
         assertTrue(e.getMessage().contains("step " + STEPS + " is outside the " + STEPS + " steps"), e.getMessage());
+    }
+
+    @Test
+    void steeringTheUnconditionalBranchWithoutGuidanceIsRejected() {
+        ExtractRequest p = plain();
+        ExtractRequest noGuidance = new ExtractRequest(p.promptIds(), null, p.negativeIds(), null, true, p.seeds(), null, null, STEPS,
+                1.0f, 32, 32, Scheduler.MODEL, p.captureSteps(), Branch.COND, Pooling.NONE, true, 0);
+        int c = midChannels(engine.extract(p));
+        EngineException e = assertThrows(EngineException.class, () -> engine.extract(noGuidance.withSteering(
+                Steering.perChannel(direction(c), new float[] {1f, 1f}, Branch.UNCOND))));
+        assertTrue(e.getMessage().contains("steer_branch uncond needs classifier-free guidance"), e.getMessage());
     }
 
     @Test
     void steeringDirectionOfTheWrongSizeNamesBothShapes() {
         int c = midChannels(engine.extract(plain()));
         EngineException e = assertThrows(EngineException.class, () -> engine.extract(
-                plain().withSteering(Steering.perChannel(new float[c + 1], new float[] {1f, 1f}))));
+                plain().withSteering(Steering.perChannel(new float[c + 1], new float[] {1f, 1f}, Branch.BOTH))));
         assertTrue(e.getMessage().contains("steer_direction has " + (c + 1) + " values"), e.getMessage());
         assertTrue(e.getMessage().contains("[" + c + ", 2, 2]"), e.getMessage());
     }

@@ -51,7 +51,7 @@ class ValidationReportTest {
         families.put("color", List.of("red", "blue"));
         families.put("shape", List.of("circle", "square"));
         SteerAnalysis.Spec spec = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle")), families,
-                "color", "blue", List.of(1.0), List.of(), SAMPLER, List.of(0L, 1L));
+                "color", "blue", List.of(1.0), List.of(), Branch.COND, SAMPLER, List.of(0L, 1L));
         List<SteerAnalysis.Item> items = new ArrayList<>();
         for (int s = 0; s < 2; s++) {
             for (double a : spec.alphas()) {

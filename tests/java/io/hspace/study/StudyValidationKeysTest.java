@@ -70,6 +70,16 @@ class StudyValidationKeysTest {
         assertEquals(List.of(0, 1, 2), st.spec().steps());
         assertEquals("toyworld", st.captioner().spec());
         assertEquals(List.of(0L, 1L, 2L, 3L), st.spec().seeds());
+        assertEquals(Branch.COND, st.spec().branch());
+    }
+
+    @Test
+    void steerBranchIsReadAndAnUnknownOneListsTheValidOnes() throws IOException {
+        Study s = Study.load(write(STUDY.replace("      steps: [0, 1, 2]\n", "      steps: [0, 1, 2]\n      branch: both\n")));
+        assertEquals(Branch.BOTH, s.steer().get(0).spec().branch());
+        Path f = write(STUDY.replace("      steps: [0, 1, 2]\n", "      steps: [0, 1, 2]\n      branch: neither\n"));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Study.load(f));
+        assertTrue(e.getMessage().contains("neither") && e.getMessage().contains("cond, uncond, both"), e.getMessage());
     }
 
     /** YAML's .nan never reaches the analysis: the loader names the line and column. */

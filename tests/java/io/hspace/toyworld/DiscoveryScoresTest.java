@@ -1,6 +1,7 @@
 package io.hspace.toyworld;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,10 +21,26 @@ class DiscoveryScoresTest {
     }
 
     static DiscoverAnalysis.CellResult cell(String prompt, String... ranked) {
+        return cell(prompt, List.of(), ranked);
+    }
+
+    static DiscoverAnalysis.CellResult cell(String prompt, List<String> constant, String... ranked) {
         List<DiscoverAnalysis.WordResult> words = java.util.Arrays.stream(ranked)
                 .map(w -> new DiscoverAnalysis.WordResult(w, 5, 5, 1, 0, 2, 0.8, 0.6, 0.9, 1, 0.01, 0.02, w, null)).toList();
         return new DiscoverAnalysis.CellResult(new DiscoverCell("d", prompt, "a {word} thing", 3, 0), "test", List.of(), List.of(),
-                words);
+                constant.stream().map(w -> new DiscoverAnalysis.ConstantWord(w, 10)).toList(), words);
+    }
+
+    @Test
+    void constantWordsLeadTheTopThree() throws Exception {
+        // green is in (nearly) every caption of 'a circle', large is not: the constants take the
+        // first places, pushing large (tested rank 2) to rank 4
+        DiscoveryScores.Recall r = DiscoveryScores.recallAt3(List.of(cell("a circle", List.of("green", "on"), "white", "large")),
+                priors());
+        assertEquals(2, r.targets().size(), r.targets().toString());
+        assertTrue(r.targets().get(0).found(), "color green is a constant word");
+        assertEquals(List.of("green", "on", "white"), r.targets().get(0).top3());
+        assertFalse(r.targets().get(1).found(), "size large is fourth");
     }
 
     @Test
