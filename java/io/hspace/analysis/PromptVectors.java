@@ -22,9 +22,13 @@ import java.util.function.LongConsumer;
  * @param mean [prompts][values] H per prompt
  * @param items [prompts x seeds][values] h per item averaged over the steps, prompt-major
  * @param shape one h's shape ([C, H', W'] or [C])
- * @param meanNorm mean over prompts, seeds and steps of ||h(p, s, t)||
+ * @param norms per prompt, the mean over seeds and steps of ||h(p, s, t)||
  */
-public record PromptVectors(float[][] mean, float[][] items, long[] shape, double meanNorm) {
+public record PromptVectors(float[][] mean, float[][] items, long[] shape, double[] norms) {
+    /** The mean over prompts, seeds and steps of ||h(p, s, t)|| (every prompt has the same seeds). */
+    public double meanNorm() {
+        return Arrays.stream(norms).average().orElse(Double.NaN);
+    }
 
     /**
      * Extracts prompts x seeds and averages.
@@ -56,7 +60,7 @@ public record PromptVectors(float[][] mean, float[][] items, long[] shape, doubl
         int captured = (int) full[1];
         int d = h.length / (itemPrompts.length * captured);
         float[][] items = new float[itemPrompts.length][d];
-        double norms = 0;
+        double[] norms = new double[prompts.size()];
         for (int i = 0; i < items.length; i++) {
             for (int k = 0; k < captured; k++) {
                 int off = (i * captured + k) * d;
@@ -65,14 +69,14 @@ public record PromptVectors(float[][] mean, float[][] items, long[] shape, doubl
                     items[i][j] += h[off + j] / captured;
                     sq += (double) h[off + j] * h[off + j];
                 }
-                norms += Math.sqrt(sq);
+                norms[i / seeds.size()] += Math.sqrt(sq) / ((double) seeds.size() * captured);
             }
         }
         float[][] mean = new float[prompts.size()][];
         for (int p = 0; p < prompts.size(); p++) {
             mean[p] = ConditionAnalysis.mean(Arrays.copyOfRange(items, p * seeds.size(), (p + 1) * seeds.size()));
         }
-        return new PromptVectors(mean, items, shape, norms / ((double) itemPrompts.length * captured));
+        return new PromptVectors(mean, items, shape, norms);
     }
 
     /** The extraction request the analyses use: CFG with the sampler's negative prompt, conditional h. */

@@ -16,6 +16,10 @@ public final class ValidationScores {
     public static final String STEERING_FLIP_RATE = "steering_flip_rate";
     /** Scorecard key of {@link #steeringSideEffects}. */
     public static final String STEERING_SIDE_EFFECTS = "steering_side_effects";
+    /** Scorecard key of {@link #promptEditFlipRate}. */
+    public static final String PROMPT_EDIT_FLIP_RATE = "steering_prompt_edit_flip_rate";
+    /** Scorecard key of {@link #promptEditSideEffects}. */
+    public static final String PROMPT_EDIT_SIDE_EFFECTS = "steering_prompt_edit_side_effects";
 
     /** Conditioning accuracy of the family named {@code family}; NaN without it or its labels. */
     public static double conditioningAccuracy(ConditionAnalysis.Result r, String family) {
@@ -41,5 +45,15 @@ public final class ValidationScores {
     /** steering_side_effects: the side-effect rate at the largest alpha. */
     public static double steeringSideEffects(SteerAnalysis.Result r) {
         return r.largest().sideEffects().value();
+    }
+
+    /** steering_prompt_edit_flip_rate: the flip rate of the to prompts' own images (the reference); NaN without it. */
+    public static double promptEditFlipRate(SteerAnalysis.Result r) {
+        return r.promptEdit() == null ? Double.NaN : r.promptEdit().flip().value();
+    }
+
+    /** steering_prompt_edit_side_effects: the side-effect rate of the to prompts' own images; NaN without it. */
+    public static double promptEditSideEffects(SteerAnalysis.Result r) {
+        return r.promptEdit() == null ? Double.NaN : r.promptEdit().sideEffects().value();
     }
 }

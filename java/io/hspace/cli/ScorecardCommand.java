@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
             "control_false_positive_rate (cells with a uniform prior and q < the study's alpha),",
             "cluster_ari (adjusted Rand index of the clusterings against the shape groups),",
             "discovery_recall_at_3 (discover prompts whose planted left-out value is among the top 3 caption words),",
-            "conditioning_accuracy_color / _shape and steering_flip_rate / _side_effects (largest alpha) of the condition and steer entries.",
+            "conditioning_accuracy_color / _shape and steering_flip_rate / _side_effects (largest alpha) of the condition and steer entries,",
+            "steering_prompt_edit_flip_rate / _side_effects (the to prompts' own images against the from prompts', same seeds: the reference).",
             "Study cells are matched to the prior table by parsing their prompts with the Toy World caption grammar.",
             "Reads DIR/results.json written by 'hspace run'; without it, recomputes the analyses from DIR/atlas."},
         footer = {"", "Example:", "  hspace scorecard --study examples/toyworld-study.yaml --out out/toyworld --priors models/toy/priors.json"})
@@ -143,6 +144,8 @@ final class ScorecardCommand implements Callable<Integer> {
             SteerAnalysis.Result r = reader.forType(SteerAnalysis.Result.class).readValue(f.toFile());
             figures.putIfAbsent(ValidationScores.STEERING_FLIP_RATE, ValidationScores.steeringFlipRate(r));
             figures.putIfAbsent(ValidationScores.STEERING_SIDE_EFFECTS, ValidationScores.steeringSideEffects(r));
+            figures.putIfAbsent(ValidationScores.PROMPT_EDIT_FLIP_RATE, ValidationScores.promptEditFlipRate(r));
+            figures.putIfAbsent(ValidationScores.PROMPT_EDIT_SIDE_EFFECTS, ValidationScores.promptEditSideEffects(r));
         }
         List<Scorecard.Line> lines = new ArrayList<>();
         figures.forEach((k, v) -> lines.add(new Scorecard.Line(k, v)));

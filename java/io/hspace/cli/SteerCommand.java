@@ -63,6 +63,10 @@ final class SteerCommand implements Callable<Integer> {
             + "the prediction), both (the shift enters once) or uncond.", defaultValue = "cond")
     String steerBranch;
 
+    @Option(names = "--direction", description = "pair (each from prompt along its own H(to) - H(from)) or mean (every prompt "
+            + "along the pairs' mean).", defaultValue = "pair")
+    String direction;
+
     @Option(names = "--captioner", paramLabel = "SPEC", description = "The captioner: toyworld | clip:DIR (with --words) | command:CMD.",
             defaultValue = "toyworld")
     String captioner;
@@ -94,7 +98,8 @@ final class SteerCommand implements Callable<Integer> {
             List<Integer> steps = SamplingOptions.captureSteps(steerSteps, sampler.steps());
             SteerAnalysis.Spec spec = new SteerAnalysis.Spec("steer", from, to, keyValues(over, "--over"),
                     families.isEmpty() ? toyWorldFamilies() : keyValues(families, "--family"), steered, target, alphas,
-                    steps.size() == sampler.steps() ? List.of() : steps, Branch.lookup(steerBranch), sampler, Seeds.parse(seeds));
+                    steps.size() == sampler.steps() ? List.of() : steps, Branch.lookup(steerBranch),
+                    SteerAnalysis.Direction.lookup(direction), sampler, Seeds.parse(seeds));
             ClipTokenizer tokenizer = ClipTokenizer.load(validation.modelDir.resolve("tokenizer"));
             ProgressBar bar = new ProgressBar("steer", SteerAnalysis.items(spec));
             bar.update(0);
@@ -102,10 +107,13 @@ final class SteerCommand implements Callable<Integer> {
             Files.createDirectories(out);
             ValidationTables.writeSteer(out, r);
             ValidationReport.writePage("steer", ValidationReport.steer(r), out.resolve("steer.html"));
-            for (SteerAnalysis.AlphaResult a : r.alphas()) {
-                System.out.printf(Locale.ROOT, "alpha %.3g: flip %.3f [%.3f, %.3f], side effects %.3f [%.3f, %.3f]%n", a.alpha(),
-                        a.flip().value(), a.flip().low(), a.flip().high(), a.sideEffects().value(), a.sideEffects().low(),
-                        a.sideEffects().high());
+            List<SteerAnalysis.AlphaResult> rows = new ArrayList<>(r.alphas());
+            rows.add(r.promptEdit());
+            for (int i = 0; i < rows.size(); i++) {
+                SteerAnalysis.AlphaResult a = rows.get(i);
+                System.out.printf(Locale.ROOT, "%s: flip %.3f [%.3f, %.3f], side effects %.3f [%.3f, %.3f]%n",
+                        i < r.alphas().size() ? String.format(Locale.ROOT, "alpha %.3g", a.alpha()) : "prompt edit", a.flip().value(),
+                        a.flip().low(), a.flip().high(), a.sideEffects().value(), a.sideEffects().low(), a.sideEffects().high());
             }
             System.out.println("wrote " + out.resolve("steer.json") + ", steer.csv and steer.html");
         }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 
 /** condition.json/csv and steer.json/csv: the validation analyses' tables, written atomically. */
@@ -30,13 +31,19 @@ final class ValidationTables {
         });
     }
 
-    /** steer.json (everything) and steer.csv (one row per alpha). */
+    /** steer.json (everything) and steer.csv (one row per alpha, then the prompt edit's as alpha "prompt_edit"). */
     static void writeSteer(Path dir, SteerAnalysis.Result r) throws IOException {
         write(dir.resolve("steer.json"), w -> w.print(StudyAnalyses.JSON.writeValueAsString(r)));
         write(dir.resolve("steer.csv"), w -> {
             w.println("alpha,flip,flip_low,flip_high,target,target_low,target_high,side_effects,side_low,side_high");
-            for (SteerAnalysis.AlphaResult a : r.alphas()) {
-                w.printf(Locale.ROOT, "%.6g,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n", a.alpha(), a.flip().value(), a.flip().low(),
+            List<SteerAnalysis.AlphaResult> rows = new java.util.ArrayList<>(r.alphas());
+            if (r.promptEdit() != null) {
+                rows.add(r.promptEdit());
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                SteerAnalysis.AlphaResult a = rows.get(i);
+                w.printf(Locale.ROOT, "%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
+                        i < r.alphas().size() ? String.format(Locale.ROOT, "%.6g", a.alpha()) : "prompt_edit", a.flip().value(), a.flip().low(),
                         a.flip().high(), a.target().value(), a.target().low(), a.target().high(), a.sideEffects().value(),
                         a.sideEffects().low(), a.sideEffects().high());
             }

@@ -88,21 +88,29 @@ public final class ValidationReport {
         b.append("<section id=\"steer-").append(Html.escape(r.name())).append("\" class=\"analysis\"><h2>Steering: ")
                 .append(Html.escape(r.name())).append("</h2>");
         b.append("<p>Direction from \"").append(Html.escape(s.from())).append("\" to \"").append(Html.escape(s.to()))
-                .append("\" (||d|| = ").append(Html.num(r.directionNorm())).append(", rescaled to the mean ||h|| = ").append(Html.num(r.hNorm()))
+                .append("\" (").append(Html.escape(s.direction() == SteerAnalysis.Direction.PAIR ? "each pair's own direction" : "the pairs' mean direction"))
+                .append(", ||d|| = ").append(Html.escape(r.directionNorms().stream().map(Html::num).toList().toString()))
+                .append(", rescaled to the mean ||h|| = ").append(Html.escape(r.hNorms().stream().map(Html::num).toList().toString()))
                 .append("), steered steps ").append(Html.escape(s.steps().isEmpty() ? "all" : s.steps().toString()))
                 .append(", steered CFG branch ").append(Html.escape(s.branch().label())).append(", target ")
                 .append(Html.escape(s.steered() + " = " + s.target())).append(", captioner ").append(Html.escape(r.captioner()))
                 .append(". Flip: among images whose alpha-0 image does not read the target, the share that reads it; side effects: ")
-                .append("share of images where a family not steered reads differently than at alpha 0. Intervals: 95% bootstrap over images.</p>");
+.append("share of images where a family not steered reads differently than at alpha 0. The prompt edit row is the reference: ")
+                .append("each to prompt's own image against its from prompt's at the same seed. Intervals: 95% bootstrap over images.</p>");
         b.append("<table><thead><tr><th>alpha</th><th>flip rate</th><th>target share</th><th>side effects</th>");
         List<String> others = new ArrayList<>(r.alphas().get(0).perFamily().keySet());
         for (String f : others) {
             b.append("<th>").append(Html.escape(f)).append(" changed</th>");
         }
         b.append("</tr></thead><tbody>");
-        for (SteerAnalysis.AlphaResult a : r.alphas()) {
-            b.append("<tr><td>").append(Html.num(a.alpha())).append("</td><td>").append(est(a.flip())).append("</td><td>")
-                    .append(est(a.target())).append("</td><td>").append(est(a.sideEffects())).append("</td>");
+        List<SteerAnalysis.AlphaResult> rows = new ArrayList<>(r.alphas());
+        if (r.promptEdit() != null) {
+            rows.add(r.promptEdit());
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            SteerAnalysis.AlphaResult a = rows.get(i);
+            b.append("<tr><td>").append(i < r.alphas().size() ? Html.num(a.alpha()) : "prompt edit").append("</td><td>").append(est(a.flip()))
+                    .append("</td><td>").append(est(a.target())).append("</td><td>").append(est(a.sideEffects())).append("</td>");
             for (String f : others) {
                 b.append("<td>").append(Html.num(a.perFamily().get(f))).append("</td>");
             }
@@ -110,9 +118,14 @@ public final class ValidationReport {
         }
         b.append("</tbody></table>");
         b.append(alphaChart("flip rate and side effects over alpha", r.alphas()));
-        b.append("<h3>Images (rows: prompt and seed; columns: alpha; hover: caption)</h3><table><thead><tr><th>prompt, seed</th>");
+        boolean edits = r.promptEditItems() != null && !r.promptEditItems().isEmpty();
+        b.append("<h3>Images (rows: prompt and seed; columns: alpha").append(edits ? ", then the to prompt's own image" : "")
+                .append("; hover: caption)</h3><table><thead><tr><th>prompt, seed</th>");
         for (double a : s.alphas()) {
             b.append("<th>").append(Html.num(a)).append("</th>");
+        }
+        if (edits) {
+            b.append("<th>prompt edit</th>");
         }
         b.append("</tr></thead><tbody>");
         int nA = s.alphas().size();
@@ -120,14 +133,20 @@ public final class ValidationReport {
             SteerAnalysis.Item first = r.items().get(g * nA);
             b.append("<tr><th>").append(Html.escape(first.prompt() + ", seed " + first.seed())).append("</th>");
             for (int a = 0; a < nA; a++) {
-                SteerAnalysis.Item it = r.items().get(g * nA + a);
-                String data = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(it.image())));
-                b.append("<td><img class=\"cell\" alt=\"").append(Html.escape(it.caption())).append("\" title=\"")
-                        .append(Html.escape(it.caption())).append("\" src=\"data:image/png;base64,").append(data).append("\"></td>");
+                imageCell(b, r.items().get(g * nA + a));
+            }
+            if (edits) {
+                imageCell(b, r.promptEditItems().get(g));
             }
             b.append("</tr>");
         }
         return b.append("</tbody></table></section>\n").toString();
+    }
+
+    private static void imageCell(StringBuilder b, SteerAnalysis.Item it) throws IOException {
+        String data = Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(it.image())));
+        b.append("<td><img class=\"cell\" alt=\"").append(Html.escape(it.caption())).append("\" title=\"")
+                .append(Html.escape(it.caption())).append("\" src=\"data:image/png;base64,").append(data).append("\"></td>");
     }
 
     /** Flip rate (with its interval as a band of whiskers) and side effects over alpha, both in [0, 1]. */

@@ -52,7 +52,7 @@ record StudyFile(
 
     record SteerEntry(String name, String from, String to, LinkedHashMap<String, List<String>> over,
             LinkedHashMap<String, List<String>> families, String steered, String target, List<Double> alphas,
-            List<Integer> steps, String branch, String captioner, String words, @JsonProperty("timeout_s") Integer timeoutSeconds) {}
+            List<Integer> steps, String branch, String direction, String captioner, String words, @JsonProperty("timeout_s") Integer timeoutSeconds) {}
 
     record StatisticsSpec(Integer bootstrap, Integer permutations, Double alpha, Long seed) {}
 }

@@ -445,7 +445,8 @@ final class StudyLoader {
             out.add(new Study.Steer(new SteerAnalysis.Spec(name, require(e.from(), key + ".from"), require(e.to(), key + ".to"),
                     e.over(), require(e.families(), key + ".families"), require(e.steered(), key + ".steered"),
                     require(e.target(), key + ".target"), require(e.alphas(), key + ".alphas"), steps,
-                    Branch.lookup(e.branch() == null ? "cond" : e.branch()), sampler, seeds),
+                    Branch.lookup(e.branch() == null ? "cond" : e.branch()),
+                    SteerAnalysis.Direction.lookup(e.direction() == null ? "pair" : e.direction()), sampler, seeds),
                     captionerSpec(file, e.captioner() == null ? "toyworld" : e.captioner(), e.words(), e.timeoutSeconds())));
         }
         return out;

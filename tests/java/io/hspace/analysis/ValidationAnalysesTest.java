@@ -120,7 +120,7 @@ class ValidationAnalysesTest {
 
     static SteerAnalysis.Spec spec(List<Double> alphas) {
         return new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle")), FAMILIES, "color", "blue",
-                alphas, List.of(), Branch.COND, SAMPLER, List.of(0L, 1L));
+                alphas, List.of(), Branch.COND, SteerAnalysis.Direction.PAIR, SAMPLER, List.of(0L, 1L));
     }
 
     @Test
@@ -144,14 +144,14 @@ class ValidationAnalysesTest {
     @Test
     void targetNotAValueOfTheSteeredFamilyIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SteerAnalysis.Spec("s", "a {shape}",
-                "a teal {shape}", Map.of(), FAMILIES, "color", "teal", List.of(1.0), List.of(), Branch.COND, SAMPLER, List.of(0L)));
+                "a teal {shape}", Map.of(), FAMILIES, "color", "teal", List.of(1.0), List.of(), Branch.COND, SteerAnalysis.Direction.PAIR, SAMPLER, List.of(0L)));
         assertTrue(e.getMessage().contains("teal"), e.getMessage());
     }
 
     @Test
     void pairsFillBothTemplates() {
         SteerAnalysis.Spec s = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle", "star")),
-                FAMILIES, "color", "blue", List.of(1.0), List.of(), Branch.COND, SAMPLER, List.of(0L));
+                FAMILIES, "color", "blue", List.of(1.0), List.of(), Branch.COND, SteerAnalysis.Direction.PAIR, SAMPLER, List.of(0L));
         assertEquals("a star", s.pairs().get(1)[0]);
         assertEquals("a blue star", s.pairs().get(1)[1]);
     }
@@ -170,9 +170,9 @@ class ValidationAnalysesTest {
     @Test
     void steerItemsAreTheDirectionsPromptsAndTheSweep() {
         SteerAnalysis.Spec s = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle", "star")),
-                FAMILIES, "color", "blue", List.of(1.0, 2.0), List.of(), Branch.COND, SAMPLER, List.of(0L, 1L, 2L));
-        // from and to prompts x seeds, then prompts x seeds x alphas (0 added)
-        assertEquals(2 * 2 * 3 + 2 * 3 * 3, SteerAnalysis.items(s));
+                FAMILIES, "color", "blue", List.of(1.0, 2.0), List.of(), Branch.COND, SteerAnalysis.Direction.PAIR, SAMPLER, List.of(0L, 1L, 2L));
+        // from and to prompts x seeds, the to prompts' images x seeds, then prompts x seeds x alphas (0 added)
+        assertEquals(2 * 2 * 3 + 2 * 3 + 2 * 3 * 3, SteerAnalysis.items(s));
     }
 
     @Test
@@ -241,9 +241,17 @@ class ValidationAnalysesTest {
         SteerAnalysis.Spec s = spec(List.of(0.5, 1.0));
         List<SteerAnalysis.Item> items = List.of(item(0, "red", "circle"), item(0.5, "red", "square"), item(1, "blue", "circle"),
                 item(0, "red", "circle"), item(0.5, "red", "circle"), item(1, "red", "circle"));
-        SteerAnalysis.Result r = new SteerAnalysis.Result("s", s, "test", 1, 1, SteerAnalysis.rates(s, items, Stats.DEFAULT), items);
+        // the prompt edit: seed 0's to image turns blue and square, seed 1's stays red
+        List<SteerAnalysis.Item> edits = List.of(item(0, "blue", "square"), item(0, "red", "circle"));
+        SteerAnalysis.Result r = new SteerAnalysis.Result("s", s, "test", List.of(1.0), List.of(1.0), SteerAnalysis.rates(s, items, Stats.DEFAULT),
+                items, SteerAnalysis.promptEdit(s, items, edits, Stats.DEFAULT), edits);
         assertEquals(0.5, ValidationScores.steeringFlipRate(r), 1e-12);
         assertEquals(0.0, ValidationScores.steeringSideEffects(r), 1e-12);
+        assertEquals(0.5, ValidationScores.promptEditFlipRate(r), 1e-12);
+        assertEquals(0.5, ValidationScores.promptEditSideEffects(r), 1e-12);
+        assertEquals(1.0, r.promptEdit().perFamily().get("shape") * 2, 1e-12);
+        SteerAnalysis.Result old = new SteerAnalysis.Result("s", s, "test", List.of(1.0), List.of(1.0), r.alphas(), items, null, null);
+        assertTrue(Double.isNaN(ValidationScores.promptEditSideEffects(old)), "a result written before the prompt edit existed");
         assertEquals("steering_flip_rate", ValidationScores.STEERING_FLIP_RATE);
 
         Estimate acc = new Estimate(0.9, 0.85, 0.95);

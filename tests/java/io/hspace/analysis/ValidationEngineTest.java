@@ -147,18 +147,19 @@ class ValidationEngineTest {
         families.put("color", List.of("red", "green", "blue", "yellow", "purple", "orange"));
         families.put("shape", List.of("circle", "square", "triangle", "star", "cross", "ring"));
         SteerAnalysis.Spec spec = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle")),
-                families, "color", "blue", List.of(3.0), List.of(1, 2), Branch.COND, SAMPLER, List.of(5L, 6L));
+                families, "color", "blue", List.of(3.0), List.of(1, 2), Branch.COND, SteerAnalysis.Direction.PAIR, SAMPLER, List.of(5L, 6L));
         SteerAnalysis.Result r;
         List<Long> done = new ArrayList<>();
         try (ToyWorldCaptioner captioner = new ToyWorldCaptioner()) {
             r = SteerAnalysis.run(engine, tokenizer, spec, captioner, dir, Stats.DEFAULT, 3, done::add);
         }
-        // batches of 3: the direction's 2 prompts x 2 seeds, then the sweep's 2 seeds x 2 alphas
-        assertEquals(List.of(3L, 4L, 7L, 8L), done);
-        assertEquals(8, SteerAnalysis.items(spec));
+        // batches of 3: the direction's 2 prompts x 2 seeds, the to prompt's 2 seeds (the prompt
+        // edit), then the sweep's 2 seeds x 2 alphas
+        assertEquals(List.of(3L, 4L, 6L, 9L, 10L), done);
+        assertEquals(10, SteerAnalysis.items(spec));
         assertEquals(List.of(0.0, 3.0), spec.alphas());
         assertEquals(4, r.items().size());
-        assertTrue(r.hNorm() > 0 && r.directionNorm() > 0);
+        assertTrue(r.hNorms().stream().allMatch(n -> n > 0) && r.directionNorms().stream().allMatch(n -> n > 0));
         ExtractResult plain = engine.extract(PromptVectors.request(tokenizer, SAMPLER, List.of("a circle"), null, new int[] {0, 0},
                 new long[] {5, 6}, new int[] {3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 0));
         for (int s = 0; s < 2; s++) {
@@ -170,5 +171,57 @@ class ValidationEngineTest {
             assertNotNull(steered.caption());
         }
         assertEquals(0.0, r.alphas().get(0).sideEffects().value());
+        // the prompt edit's images are the to prompt's, as a plain extraction makes them
+        ExtractResult to = engine.extract(PromptVectors.request(tokenizer, SAMPLER, List.of("a blue circle"), null, new int[] {0, 0},
+                new long[] {5, 6}, new int[] {3}, Branch.COND, Pooling.SPATIAL_MEAN, true, 0));
+        assertEquals(2, r.promptEditItems().size());
+        for (int s = 0; s < 2; s++) {
+            assertEquals("a blue circle", r.promptEditItems().get(s).prompt());
+            assertArrayEquals(EngineExtractor.png(to.images(), s), Files.readAllBytes(Path.of(r.promptEditItems().get(s).image())));
+        }
+        assertNotNull(r.promptEdit());
+    }
+
+    /** The mean absolute difference, in 8-bit levels, of two PNG files of one size. */
+    static double pixelDifference(Path a, Path b) throws IOException {
+        java.awt.image.BufferedImage x = javax.imageio.ImageIO.read(a.toFile());
+        java.awt.image.BufferedImage y = javax.imageio.ImageIO.read(b.toFile());
+        double sum = 0;
+        for (int r = 0; r < x.getHeight(); r++) {
+            for (int c = 0; c < x.getWidth(); c++) {
+                int p = x.getRGB(c, r);
+                int q = y.getRGB(c, r);
+                for (int shift = 0; shift < 24; shift += 8) {
+                    sum += Math.abs(((p >> shift) & 255) - ((q >> shift) & 255));
+                }
+            }
+        }
+        return sum / (3.0 * x.getWidth() * x.getHeight());
+    }
+
+    /** The steered (alpha 3) images of the 'a circle' items of a sweep over {@code shapes}. */
+    static List<Path> circleImages(Path dir, List<String> shapes, SteerAnalysis.Direction direction) throws IOException {
+        Map<String, List<String>> families = new LinkedHashMap<>();
+        families.put("color", List.of("red", "green", "blue", "yellow", "purple", "orange"));
+        SteerAnalysis.Spec spec = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", shapes), families, "color",
+                "blue", List.of(3.0), List.of(1, 2), Branch.COND, direction, SAMPLER, List.of(5L, 6L));
+        SteerAnalysis.Result r;
+        try (ToyWorldCaptioner captioner = new ToyWorldCaptioner()) {
+            r = SteerAnalysis.run(engine, tokenizer, spec, captioner, dir, Stats.DEFAULT, 0, k -> {});
+        }
+        assertEquals(direction == SteerAnalysis.Direction.PAIR ? shapes.size() : 1, r.directionNorms().size());
+        return r.items().stream().filter(i -> i.prompt().equals("a circle") && i.alpha() == 3.0).map(i -> Path.of(i.image())).toList();
+    }
+
+    @Test
+    void eachPairIsSteeredAlongItsOwnDirectionUnlessTheMeanIsAsked(@TempDir Path dir) throws IOException {
+        List<Path> alone = circleImages(dir.resolve("alone"), List.of("circle"), SteerAnalysis.Direction.PAIR);
+        List<Path> pair = circleImages(dir.resolve("pair"), List.of("circle", "star"), SteerAnalysis.Direction.PAIR);
+        List<Path> mean = circleImages(dir.resolve("mean"), List.of("circle", "star"), SteerAnalysis.Direction.MEAN);
+        for (int s = 0; s < 2; s++) {
+            // the star pair changes nothing of the circle's direction (batch rounding aside)
+            assertTrue(pixelDifference(alone.get(s), pair.get(s)) < 0.5, "seed " + s + ": " + pixelDifference(alone.get(s), pair.get(s)));
+            assertTrue(pixelDifference(alone.get(s), mean.get(s)) > 2, "seed " + s + ": " + pixelDifference(alone.get(s), mean.get(s)));
+        }
     }
 }

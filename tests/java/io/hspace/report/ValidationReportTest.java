@@ -51,7 +51,7 @@ class ValidationReportTest {
         families.put("color", List.of("red", "blue"));
         families.put("shape", List.of("circle", "square"));
         SteerAnalysis.Spec spec = new SteerAnalysis.Spec("s", "a {shape}", "a blue {shape}", Map.of("shape", List.of("circle")), families,
-                "color", "blue", List.of(1.0), List.of(), Branch.COND, SAMPLER, List.of(0L, 1L));
+                "color", "blue", List.of(1.0), List.of(), Branch.COND, SteerAnalysis.Direction.PAIR, SAMPLER, List.of(0L, 1L));
         List<SteerAnalysis.Item> items = new ArrayList<>();
         for (int s = 0; s < 2; s++) {
             for (double a : spec.alphas()) {
@@ -61,11 +61,14 @@ class ValidationReportTest {
                 items.add(new SteerAnalysis.Item("a circle", s, a, png.toString(), "<i>caption</i>", r));
             }
         }
-        SteerAnalysis.Result r = new SteerAnalysis.Result("s", spec, "toyworld-reader", 1, 2, SteerAnalysis.rates(spec, items, Stats.DEFAULT),
-                items);
+        List<SteerAnalysis.Item> edits = List.of(items.get(1), items.get(3));
+        SteerAnalysis.Result r = new SteerAnalysis.Result("s", spec, "toyworld-reader", List.of(1.0), List.of(2.0), SteerAnalysis.rates(spec, items, Stats.DEFAULT),
+                items, SteerAnalysis.promptEdit(spec, items, edits, Stats.DEFAULT), edits);
         String html = ValidationReport.steer(r);
         assertFalse(html.contains("<i>"), html);
         assertTrue(html.contains("<svg class=\"chart\""));
-        assertEquals(4, html.split("data:image/png;base64,", -1).length - 1);
+        assertTrue(html.contains("<td>prompt edit</td>"), html);
+        // the grid: per (prompt, seed) the alphas, then the prompt edit's image
+        assertEquals(6, html.split("data:image/png;base64,", -1).length - 1);
     }
 }
