@@ -223,49 +223,7 @@ public final class SteerAnalysis {
         PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), both, spec.seeds(), steered, Branch.COND, Pooling.NONE,
                 batchSize, itemsDone);
         long directionItems = (long) both.size() * spec.seeds().size();
-        int d = pv.mean()[0].length;
-        // groups[g]: the pairs steered along directions[g]
-        List<int[]> groups = new ArrayList<>();
-        List<double[]> diffs = new ArrayList<>();
-        if (spec.direction() == Direction.MEAN) {
-            double[] diff = new double[d];
-            for (int p = 0; p < pairs.size(); p++) {
-                for (int j = 0; j < d; j++) {
-                    diff[j] += (pv.mean()[pairs.size() + p][j] - pv.mean()[p][j]) / pairs.size();
-                }
-            }
-            diffs.add(diff);
-            groups.add(java.util.stream.IntStream.range(0, pairs.size()).toArray());
-        } else {
-            for (int p = 0; p < pairs.size(); p++) {
-                double[] diff = new double[d];
-                for (int j = 0; j < d; j++) {
-                    diff[j] = pv.mean()[pairs.size() + p][j] - pv.mean()[p][j];
-                }
-                diffs.add(diff);
-                groups.add(new int[] {p});
-            }
-        }
-        List<Double> norms = new ArrayList<>();
-        List<Double> units = new ArrayList<>();
-        List<float[]> directions = new ArrayList<>();
-        for (int g = 0; g < diffs.size(); g++) {
-            double norm = Math.sqrt(Arrays.stream(diffs.get(g)).map(v -> v * v).sum());
-            if (!(norm > 0)) {
-                String which = spec.direction() == Direction.MEAN ? "the mean of H(to) - H(from)" : "H('" + pairs.get(g)[1] + "') - H('"
-                        + pairs.get(g)[0] + "')";
-                throw new IllegalArgumentException("steer '" + spec.name() + "': " + which + " is zero; there is no direction to steer along");
-            }
-            // a pair's own unit keeps its steering independent of the other pairs
-            double unit = spec.direction() == Direction.MEAN ? pv.meanNorm() : (pv.norms()[g] + pv.norms()[pairs.size() + g]) / 2;
-            float[] direction = new float[d];
-            for (int j = 0; j < d; j++) {
-                direction[j] = (float) (diffs.get(g)[j] / norm * unit);
-            }
-            norms.add(norm);
-            units.add(unit);
-            directions.add(direction);
-        }
+        Directions dirs = directions(spec, pairs, pv);
         int nA = spec.alphas().size();
         int nS = spec.seeds().size();
         Files.createDirectories(imageDir);
@@ -292,10 +250,10 @@ public final class SteerAnalysis {
         float[] alphas = new float[items];
         List<Path> files = new ArrayList<>(items);
         int i = 0;
-        for (int g = 0; g < groups.size(); g++) {
+        for (int g = 0; g < dirs.groups().size(); g++) {
             // one batched extraction per direction; its items are prompt-major like the whole sweep
             int first = i;
-            for (int p : groups.get(g)) {
+            for (int p : dirs.groups().get(g)) {
                 for (long s : spec.seeds()) {
                     for (double a : spec.alphas()) {
                         itemPrompts[i] = p;
@@ -309,7 +267,8 @@ public final class SteerAnalysis {
             ExtractRequest request = PromptVectors.request(tokenizer, spec.sampler(), fromPrompts, null,
                     Arrays.copyOfRange(itemPrompts, first, end), Arrays.copyOfRange(itemSeeds, first, end), steered, Branch.COND,
                     Pooling.SPATIAL_MEAN, true, batchSize)
-                    .withSteering(new Steering(directions.get(g), pv.shape(), Arrays.copyOfRange(alphas, first, end), steered, spec.branch()));
+                    .withSteering(new Steering(dirs.directions().get(g), pv.shape(), Arrays.copyOfRange(alphas, first, end), steered,
+                            spec.branch()));
             ExtractResult r = PromptVectors.run(engine, request, k -> itemsDone.accept(done + k));
             for (int k = first; k < end; k++) {
                 Path f = imageDir.resolve(String.format(Locale.ROOT, "p%d_s%d_a%d.png", itemPrompts[k], itemSeeds[k], k % nA));
@@ -328,8 +287,62 @@ public final class SteerAnalysis {
         for (int e = 0; e < edits; e++) {
             editItems.add(item(spec, toPrompts.get(editPrompts[e]), editSeeds[e], 0, editFiles.get(e), captions.get(items + e)));
         }
-        return new Result(spec.name(), spec, captioner.name(), List.copyOf(norms), List.copyOf(units), rates(spec, out, stats), out,
+        return new Result(spec.name(), spec, captioner.name(), dirs.norms(), dirs.units(), rates(spec, out, stats), out,
                 promptEdit(spec, out, editItems, stats), editItems);
+    }
+
+    /**
+     * The steering directions: {@code groups.get(g)} are the pairs steered along
+     * {@code directions.get(g)}, whose norm before rescaling is {@code norms.get(g)} and whose
+     * length after is {@code units.get(g)}.
+     */
+    record Directions(List<int[]> groups, List<float[]> directions, List<Double> norms, List<Double> units) {}
+
+    static Directions directions(Spec spec, List<String[]> pairs, PromptVectors pv) {
+        int d = pv.mean()[0].length;
+        int n = pairs.size();
+        List<int[]> groups = new ArrayList<>();
+        List<double[]> diffs = new ArrayList<>();
+        if (spec.direction() == Direction.MEAN) {
+            double[] diff = new double[d];
+            for (int p = 0; p < n; p++) {
+                for (int j = 0; j < d; j++) {
+                    diff[j] += (pv.mean()[n + p][j] - pv.mean()[p][j]) / n;
+                }
+            }
+            diffs.add(diff);
+            groups.add(java.util.stream.IntStream.range(0, n).toArray());
+        } else {
+            for (int p = 0; p < n; p++) {
+                double[] diff = new double[d];
+                for (int j = 0; j < d; j++) {
+                    diff[j] = pv.mean()[n + p][j] - pv.mean()[p][j];
+                }
+                diffs.add(diff);
+                groups.add(new int[] {p});
+            }
+        }
+        List<Double> norms = new ArrayList<>();
+        List<Double> units = new ArrayList<>();
+        List<float[]> directions = new ArrayList<>();
+        for (int g = 0; g < diffs.size(); g++) {
+            double norm = Math.sqrt(Arrays.stream(diffs.get(g)).map(v -> v * v).sum());
+            if (!(norm > 0)) {
+                String which = spec.direction() == Direction.MEAN ? "the mean of H(to) - H(from)" : "H('" + pairs.get(g)[1] + "') - H('"
+                        + pairs.get(g)[0] + "')";
+                throw new IllegalArgumentException("steer '" + spec.name() + "': " + which + " is zero; there is no direction to steer along");
+            }
+            // a pair's own unit keeps its steering independent of the other pairs
+            double unit = spec.direction() == Direction.MEAN ? pv.meanNorm() : (pv.norms()[g] + pv.norms()[n + g]) / 2;
+            float[] direction = new float[d];
+            for (int j = 0; j < d; j++) {
+                direction[j] = (float) (diffs.get(g)[j] / norm * unit);
+            }
+            norms.add(norm);
+            units.add(unit);
+            directions.add(direction);
+        }
+        return new Directions(groups, directions, List.copyOf(norms), List.copyOf(units));
     }
 
     private static Item item(Spec spec, String prompt, long seed, double alpha, Path image, String caption) {
