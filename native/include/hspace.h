@@ -95,7 +95,8 @@ enum hs_scheduler : int32_t {
 enum hs_branch : int32_t { HS_BRANCH_COND = 0, HS_BRANCH_UNCOND = 1, HS_BRANCH_BOTH = 2 };
 enum hs_pooling : int32_t { HS_POOL_NONE = 0, HS_POOL_SPATIAL_MEAN = 1 };
 
-/// One extraction job: every prompt with every seed. Fill with hs_extract_request_init.
+/// One extraction job: every prompt with every seed. Fill with hs_extract_request_init. New
+/// fields are added at the end between versions: build against the header of the library loaded.
 /// Token arrays are [num_prompts, token_length] int64 ids from the model's tokenizer(s),
 /// padded to token_length; the negative prompt is [1, token_length] (null: the empty prompt,
 /// which the caller still tokenizes unless the model zeroes it, see SDXL).

@@ -85,7 +85,9 @@ ExtractJob steer_job(const std::string& name) {
   job.steer_direction = g.get(name + ".direction");
   for (const auto& a : run.find("alphas")->as_array("alphas")) job.steer_alphas.push_back(a.as_double("alpha"));
   if (!run.find("steps")->is_null()) job.steer_steps = ints(*run.find("steps"), "steps");
-  job.steer_branch = run.find("branch")->as_string("branch") == "cond" ? Branch::Cond : Branch::Both;
+  const std::string branch = run.find("branch")->as_string("branch");
+  if (branch != "cond" && branch != "both") throw std::runtime_error("golden run " + name + ": unknown branch " + branch);
+  job.steer_branch = branch == "cond" ? Branch::Cond : Branch::Both;
   job.branch = Branch::Both;  // both halves recorded, so the unsteered half is checked too
   return job;
 }

@@ -72,8 +72,8 @@ public final class SteerAnalysis {
      * @param alphas the sweep, unitless (multiples of the mean norm of h); alpha 0 is added when missing
      * @param steps 0-based steered steps (empty: every step)
      * @param branch the CFG branch(es) steered: cond (guidance then scales the shift's effect),
-     *     both, or uncond
-     * @param direction each pair's own direction, or their mean
+     *     both, or uncond; null: both
+     * @param direction each pair's own direction, or their mean; null: the mean
      * @param sampler how images are sampled
      * @param seeds seeds per prompt (direction extraction and the sweep alike)
      */
@@ -81,8 +81,9 @@ public final class SteerAnalysis {
             String steered, String target, List<Double> alphas, List<Integer> steps, Branch branch, Direction direction, Sampler sampler, List<Long> seeds) {
         public Spec {
             Objects.requireNonNull(from, "steer: 'from' is missing");
-            Objects.requireNonNull(branch, "steer: 'branch' is missing");
-            Objects.requireNonNull(direction, "steer: 'direction' is missing");
+            // steer.json written before these settings existed steered both branches along the mean
+            branch = branch == null ? Branch.BOTH : branch;
+            direction = direction == null ? Direction.MEAN : direction;
             Objects.requireNonNull(to, "steer: 'to' is missing");
             over = over == null ? Map.of() : new LinkedHashMap<>(over);
             if (families == null || !families.containsKey(steered)) {
@@ -189,9 +190,29 @@ public final class SteerAnalysis {
      */
     public record Result(String name, Spec spec, String captioner, List<Double> directionNorms, List<Double> hNorms, List<AlphaResult> alphas,
             List<Item> items, AlphaResult promptEdit, List<Item> promptEditItems) {
+        public Result {
+            directionNorms = directionNorms == null ? List.of() : List.copyOf(directionNorms);
+            hNorms = hNorms == null ? List.of() : List.copyOf(hNorms);
+            promptEditItems = promptEditItems == null ? List.of() : List.copyOf(promptEditItems);
+        }
+
         /** The result at the largest alpha. */
         public AlphaResult largest() {
             return alphas.get(alphas.size() - 1);
+        }
+
+        /** The table's rows: one per alpha, then the prompt edit's when there is one. */
+        public List<AlphaResult> rows() {
+            List<AlphaResult> out = new ArrayList<>(alphas);
+            if (promptEdit != null) {
+                out.add(promptEdit);
+            }
+            return out;
+        }
+
+        /** Whether row {@code i} of {@link #rows} is the prompt edit's. */
+        public boolean isPromptEdit(int i) {
+            return i >= alphas.size();
         }
     }
 

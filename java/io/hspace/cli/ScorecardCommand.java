@@ -116,8 +116,8 @@ final class ScorecardCommand implements Callable<Integer> {
     }
 
     /**
-     * conditioning_accuracy_color / _shape and steering_flip_rate / _side_effects of the study's
-     * condition and steer entries, read from the run's condition-NAME/ and steer-NAME/ folders
+     * conditioning_accuracy_color / _shape, steering_flip_rate / _side_effects and
+     * steering_prompt_edit_flip_rate / _side_effects of the study's condition and steer entries, read from the run's condition-NAME/ and steer-NAME/ folders
      * (the first entry that gives each figure; entries the run has not written are named).
      */
     static Scorecard.Section validation(Study study, Path dir) throws IOException {
@@ -144,8 +144,10 @@ final class ScorecardCommand implements Callable<Integer> {
             SteerAnalysis.Result r = reader.forType(SteerAnalysis.Result.class).readValue(f.toFile());
             figures.putIfAbsent(ValidationScores.STEERING_FLIP_RATE, ValidationScores.steeringFlipRate(r));
             figures.putIfAbsent(ValidationScores.STEERING_SIDE_EFFECTS, ValidationScores.steeringSideEffects(r));
-            figures.putIfAbsent(ValidationScores.PROMPT_EDIT_FLIP_RATE, ValidationScores.promptEditFlipRate(r));
-            figures.putIfAbsent(ValidationScores.PROMPT_EDIT_SIDE_EFFECTS, ValidationScores.promptEditSideEffects(r));
+            if (r.promptEdit() != null) {  // absent from steer.json written before the reference existed
+                figures.putIfAbsent(ValidationScores.PROMPT_EDIT_FLIP_RATE, ValidationScores.promptEditFlipRate(r));
+                figures.putIfAbsent(ValidationScores.PROMPT_EDIT_SIDE_EFFECTS, ValidationScores.promptEditSideEffects(r));
+            }
         }
         List<Scorecard.Line> lines = new ArrayList<>();
         figures.forEach((k, v) -> lines.add(new Scorecard.Line(k, v)));

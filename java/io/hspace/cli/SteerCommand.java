@@ -107,12 +107,11 @@ final class SteerCommand implements Callable<Integer> {
             Files.createDirectories(out);
             ValidationTables.writeSteer(out, r);
             ValidationReport.writePage("steer", ValidationReport.steer(r), out.resolve("steer.html"));
-            List<SteerAnalysis.AlphaResult> rows = new ArrayList<>(r.alphas());
-            rows.add(r.promptEdit());
+            List<SteerAnalysis.AlphaResult> rows = r.rows();
             for (int i = 0; i < rows.size(); i++) {
                 SteerAnalysis.AlphaResult a = rows.get(i);
                 System.out.printf(Locale.ROOT, "%s: flip %.3f [%.3f, %.3f], side effects %.3f [%.3f, %.3f]%n",
-                        i < r.alphas().size() ? String.format(Locale.ROOT, "alpha %.3g", a.alpha()) : "prompt edit", a.flip().value(),
+                        r.isPromptEdit(i) ? "prompt edit" : String.format(Locale.ROOT, "alpha %.3g", a.alpha()), a.flip().value(),
                         a.flip().low(), a.flip().high(), a.sideEffects().value(), a.sideEffects().low(), a.sideEffects().high());
             }
             System.out.println("wrote " + out.resolve("steer.json") + ", steer.csv and steer.html");

@@ -36,14 +36,11 @@ final class ValidationTables {
         write(dir.resolve("steer.json"), w -> w.print(StudyAnalyses.JSON.writeValueAsString(r)));
         write(dir.resolve("steer.csv"), w -> {
             w.println("alpha,flip,flip_low,flip_high,target,target_low,target_high,side_effects,side_low,side_high");
-            List<SteerAnalysis.AlphaResult> rows = new java.util.ArrayList<>(r.alphas());
-            if (r.promptEdit() != null) {
-                rows.add(r.promptEdit());
-            }
+            List<SteerAnalysis.AlphaResult> rows = r.rows();
             for (int i = 0; i < rows.size(); i++) {
                 SteerAnalysis.AlphaResult a = rows.get(i);
                 w.printf(Locale.ROOT, "%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
-                        i < r.alphas().size() ? String.format(Locale.ROOT, "%.6g", a.alpha()) : "prompt_edit", a.flip().value(), a.flip().low(),
+                        r.isPromptEdit(i) ? "prompt_edit" : String.format(Locale.ROOT, "%.6g", a.alpha()), a.flip().value(), a.flip().low(),
                         a.flip().high(), a.target().value(), a.target().low(), a.target().high(), a.sideEffects().value(),
                         a.sideEffects().low(), a.sideEffects().high());
             }

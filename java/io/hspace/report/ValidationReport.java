@@ -95,7 +95,7 @@ public final class ValidationReport {
                 .append(", steered CFG branch ").append(Html.escape(s.branch().label())).append(", target ")
                 .append(Html.escape(s.steered() + " = " + s.target())).append(", captioner ").append(Html.escape(r.captioner()))
                 .append(". Flip: among images whose alpha-0 image does not read the target, the share that reads it; side effects: ")
-.append("share of images where a family not steered reads differently than at alpha 0. The prompt edit row is the reference: ")
+                .append("share of images where a family not steered reads differently than at alpha 0. The prompt edit row is the reference: ")
                 .append("each to prompt's own image against its from prompt's at the same seed. Intervals: 95% bootstrap over images.</p>");
         b.append("<table><thead><tr><th>alpha</th><th>flip rate</th><th>target share</th><th>side effects</th>");
         List<String> others = new ArrayList<>(r.alphas().get(0).perFamily().keySet());
@@ -103,13 +103,10 @@ public final class ValidationReport {
             b.append("<th>").append(Html.escape(f)).append(" changed</th>");
         }
         b.append("</tr></thead><tbody>");
-        List<SteerAnalysis.AlphaResult> rows = new ArrayList<>(r.alphas());
-        if (r.promptEdit() != null) {
-            rows.add(r.promptEdit());
-        }
+        List<SteerAnalysis.AlphaResult> rows = r.rows();
         for (int i = 0; i < rows.size(); i++) {
             SteerAnalysis.AlphaResult a = rows.get(i);
-            b.append("<tr><td>").append(i < r.alphas().size() ? Html.num(a.alpha()) : "prompt edit").append("</td><td>").append(est(a.flip()))
+            b.append("<tr><td>").append(r.isPromptEdit(i) ? "prompt edit" : Html.num(a.alpha())).append("</td><td>").append(est(a.flip()))
                     .append("</td><td>").append(est(a.target())).append("</td><td>").append(est(a.sideEffects())).append("</td>");
             for (String f : others) {
                 b.append("<td>").append(Html.num(a.perFamily().get(f))).append("</td>");
@@ -118,7 +115,7 @@ public final class ValidationReport {
         }
         b.append("</tbody></table>");
         b.append(alphaChart("flip rate and side effects over alpha", r.alphas()));
-        boolean edits = r.promptEditItems() != null && !r.promptEditItems().isEmpty();
+        boolean edits = !r.promptEditItems().isEmpty();
         b.append("<h3>Images (rows: prompt and seed; columns: alpha").append(edits ? ", then the to prompt's own image" : "")
                 .append("; hover: caption)</h3><table><thead><tr><th>prompt, seed</th>");
         for (double a : s.alphas()) {

@@ -224,4 +224,32 @@ class ValidationEngineTest {
             assertTrue(pixelDifference(alone.get(s), mean.get(s)) > 2, "seed " + s + ": " + pixelDifference(alone.get(s), mean.get(s)));
         }
     }
+
+    @Test
+    void promptNormsAreEachPromptsMeanNormOfHOverSeedsAndSteps() {
+        List<String> prompts = List.of("a circle", "a large red star on a black background");
+        int[] steps = {1, 3};
+        PromptVectors pv = PromptVectors.extract(engine, tokenizer, SAMPLER, prompts, List.of(5L, 6L, 7L), steps, Branch.COND, Pooling.NONE,
+                2, k -> {});
+        ExtractResult raw = engine.extract(PromptVectors.request(tokenizer, SAMPLER, prompts, null, new int[] {0, 0, 0, 1, 1, 1},
+                new long[] {5, 6, 7, 5, 6, 7}, steps, Branch.COND, Pooling.NONE, false, 0));
+        float[] h = raw.h().data();  // [6 items, 2 steps, D]
+        int d = h.length / 12;
+        for (int p = 0; p < 2; p++) {
+            double sum = 0;
+            for (int i = 3 * p; i < 3 * p + 3; i++) {
+                for (int k = 0; k < 2; k++) {
+                    double sq = 0;
+                    for (int j = 0; j < d; j++) {
+                        double v = h[(i * 2 + k) * d + j];
+                        sq += v * v;
+                    }
+                    sum += Math.sqrt(sq);
+                }
+            }
+            assertEquals(sum / 6, pv.norms()[p], 1e-4 * sum / 6, prompts.get(p));
+        }
+        assertEquals((pv.norms()[0] + pv.norms()[1]) / 2, pv.meanNorm(), 1e-12);
+        assertTrue(Math.abs(pv.norms()[0] - pv.norms()[1]) > 1e-6 * pv.norms()[0], "two prompts, two norms");
+    }
 }

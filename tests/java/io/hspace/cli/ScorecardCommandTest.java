@@ -15,6 +15,7 @@ import io.hspace.analysis.DiscoverAnalysis;
 import io.hspace.analysis.DiscoverCell;
 import io.hspace.analysis.Stats;
 import io.hspace.analysis.StepSelection;
+import io.hspace.analysis.SteerAnalysis;
 import io.hspace.study.Study;
 import io.hspace.toyworld.PriorTable;
 import io.hspace.toyworld.Scorecard;
@@ -118,5 +119,68 @@ class ScorecardCommandTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ScorecardCommand.scorecard(study, PriorTable.uniform(), json, dir.resolve("results.json")));
         assertTrue(e.getMessage().contains("rerun"), e.getMessage());
+    }
+
+    /** A study with one steer entry, and its steer.json as 'hspace run' writes it, minus {@code dropped} fields. */
+    private Study steerStudy(String... dropped) throws Exception {
+        Files.writeString(dir.resolve("steer-study.yaml"), String.join("\n",
+                "model: " + Path.of("models/toy").toAbsolutePath(),
+                "sampler: {scheduler: ddim, steps: 2, size: 32x32}",
+                "seeds: [0, 1]",
+                "prompt_sets:",
+                "  - {name: p, prompts: [\"a circle\"]}",
+                "analyses:",
+                "  steer:",
+                "    - {name: blue, from: \"a circle\", to: \"a blue circle\", families: {color: [red, blue], shape: [circle, square]},",
+                "       steered: color, target: blue, alphas: [1]}",
+                ""));
+        Study study = Study.load(dir.resolve("steer-study.yaml"));
+        SteerAnalysis.Spec spec = study.steer().get(0).spec();
+        List<SteerAnalysis.Item> items = List.of(steerItem(0, "red", "circle"), steerItem(1, "blue", "circle"), steerItem(0, "red", "circle"),
+                steerItem(1, "blue", "square"));
+        List<SteerAnalysis.Item> edits = List.of(steerItem(0, "blue", "square"), steerItem(0, "blue", "square"));
+        SteerAnalysis.Result r = new SteerAnalysis.Result("blue", spec, "test", List.of(1.0), List.of(2.0),
+                SteerAnalysis.rates(spec, items, Stats.DEFAULT), items, SteerAnalysis.promptEdit(spec, items, edits, Stats.DEFAULT), edits);
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper()
+                .readTree(StudyAnalyses.JSON.writeValueAsString(r));
+        for (String field : dropped) {
+            if (json.remove(field) == null) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("spec")).remove(field);
+            }
+        }
+        Files.createDirectories(dir.resolve("steer-blue"));
+        Files.writeString(dir.resolve("steer-blue/steer.json"), json.toString());
+        return study;
+    }
+
+    private static SteerAnalysis.Item steerItem(double alpha, String color, String shape) {
+        return new SteerAnalysis.Item("a circle", 0, alpha, "x.png", color + " " + shape, Map.of("color", color, "shape", shape));
+    }
+
+    private Map<String, Double> validationLines(Study study) throws Exception {
+        return ScorecardCommand.validation(study, dir).lines().stream()
+                .collect(Collectors.toMap(Scorecard.Line::name, Scorecard.Line::value));
+    }
+
+    @Test
+    void steerResultsAddTheFlipSideEffectAndPromptEditLines() throws Exception {
+        Map<String, Double> lines = validationLines(steerStudy());
+        assertEquals(1.0, lines.get("steering_flip_rate"), 1e-12);
+        assertEquals(0.5, lines.get("steering_side_effects"), 1e-12);
+        assertEquals(1.0, lines.get("steering_prompt_edit_flip_rate"), 1e-12);
+        assertEquals(1.0, lines.get("steering_prompt_edit_side_effects"), 1e-12);
+    }
+
+    /** A steer.json written before the branch, direction and prompt-edit fields existed still scores. */
+    @Test
+    void aSteerResultWithoutTheNewerFieldsStillScores() throws Exception {
+        Map<String, Double> lines = validationLines(steerStudy("branch", "direction", "promptEdit", "promptEditItems", "directionNorms",
+                "hNorms"));
+        assertEquals(1.0, lines.get("steering_flip_rate"), 1e-12);
+        assertTrue(!lines.containsKey("steering_prompt_edit_side_effects"), lines.toString());
+        SteerAnalysis.Result old = StudyAnalyses.JSON.readValue(dir.resolve("steer-blue/steer.json").toFile(), SteerAnalysis.Result.class);
+        assertEquals(io.hspace.engine.Branch.BOTH, old.spec().branch(), "old runs steered both branches");
+        assertEquals(SteerAnalysis.Direction.MEAN, old.spec().direction(), "old runs steered along the mean");
+        assertEquals(old.alphas(), old.rows(), "no prompt-edit row");
     }
 }

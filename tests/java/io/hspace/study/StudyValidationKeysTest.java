@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hspace.analysis.ConditionAnalysis;
+import io.hspace.analysis.SteerAnalysis;
 import io.hspace.engine.Branch;
 import io.hspace.engine.ConditionMode;
 import java.io.IOException;
@@ -80,6 +81,16 @@ class StudyValidationKeysTest {
         Path f = write(STUDY.replace("      steps: [0, 1, 2]\n", "      steps: [0, 1, 2]\n      branch: neither\n"));
         RuntimeException e = assertThrows(RuntimeException.class, () -> Study.load(f));
         assertTrue(e.getMessage().contains("neither") && e.getMessage().contains("cond, uncond, both"), e.getMessage());
+    }
+
+    @Test
+    void steerDirectionIsReadAndAnUnknownOneListsTheValidOnes() throws IOException {
+        assertEquals(SteerAnalysis.Direction.PAIR, Study.load(write(STUDY)).steer().get(0).spec().direction());
+        Study s = Study.load(write(STUDY.replace("      steps: [0, 1, 2]\n", "      steps: [0, 1, 2]\n      direction: mean\n")));
+        assertEquals(SteerAnalysis.Direction.MEAN, s.steer().get(0).spec().direction());
+        Path f = write(STUDY.replace("      steps: [0, 1, 2]\n", "      steps: [0, 1, 2]\n      direction: median\n"));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Study.load(f));
+        assertTrue(e.getMessage().contains("median") && e.getMessage().contains("pair, mean"), e.getMessage());
     }
 
     /** YAML's .nan never reaches the analysis: the loader names the line and column. */
