@@ -99,7 +99,7 @@ final class ToyWorldCheckCommand implements Callable<Integer> {
             generate(engine, tokenizer, full, guidance, sched, adherence, reader, bar, done);
             generate(engine, tokenizer, leftOut, priorGuidance, sched, adherence, reader, bar, done);
         }
-        System.out.print(report(adherence, String.format(Locale.ROOT,
+        System.out.print(adherence.report(String.format(Locale.ROOT,
                 "model %s, priors %s, scheduler %s, %d steps, %d seeds per prompt, guidance %s (fully specified) / %s (left out)",
                 modelDir, priorFile, sched, schedule.steps, seeds, fmt(guidance), fmt(priorGuidance))));
         return strict && !adherence.passes() ? 1 : 0;
@@ -186,35 +186,6 @@ final class ToyWorldCheckCommand implements Callable<Integer> {
         Mat mat = new Mat(h, w, opencv_core.CV_8UC3);
         mat.data().put(bytes);
         return mat;
-    }
-
-    /** The gates: per-attribute accuracy, then every left-out cell with planted, measured, count and |diff|. */
-    static String report(Adherence a, String settings) {
-        StringBuilder b = new StringBuilder(settings).append('\n');
-        b.append(String.format(Locale.ROOT, "fully specified prompts: %d images (gate >= %.2f per attribute)%n",
-                a.fullySpecifiedImages(), Adherence.MIN_ACCURACY));
-        boolean accuracyPasses = true;
-        for (Attribute at : Attribute.values()) {
-            double acc = a.accuracy(at);
-            boolean pass = !(acc < Adherence.MIN_ACCURACY);
-            accuracyPasses &= pass;
-            b.append(String.format(Locale.ROOT, "  %-10s accuracy %.3f  %s%n", at.word(), acc, pass ? "PASS" : "FAIL"));
-        }
-        b.append(String.format(Locale.ROOT, "left-out attributes: measured vs planted frequency (gate |diff| <= %.2f)%n",
-                Adherence.MAX_DEVIATION));
-        b.append(String.format(Locale.ROOT, "  %-22s %-10s %-8s %7s %8s %7s %6s  %s%n", "prompt", "attribute", "value",
-                "planted", "measured", "count", "|diff|", "gate"));
-        List<Adherence.Cell> cells = a.cells();
-        for (Adherence.Cell c : cells) {
-            b.append(String.format(Locale.ROOT, "  %-22s %-10s %-8s %7.3f %8.3f %3d/%-3d %6.3f  %s%n", "'" + c.prompt() + "'",
-                    c.attribute().word(), Attribute.wordOf(c.value()), c.planted(), c.measured(), c.count(), c.images(),
-                    Math.abs(c.measured() - c.planted()), c.passes() ? "PASS" : "FAIL"));
-        }
-        long failed = cells.stream().filter(c -> !c.passes()).count();
-        b.append(String.format(Locale.ROOT, "accuracy gate: %s; prior gate: %d/%d cells pass, %s; overall %s%n",
-                accuracyPasses ? "PASS" : "FAIL", cells.size() - failed, cells.size(), failed == 0 ? "PASS" : "FAIL",
-                a.passes() ? "PASS" : "FAIL"));
-        return b.toString();
     }
 
     private static String fmt(double x) {

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -200,7 +201,8 @@ public final class ToyWorldCommand implements Runnable {
                 }
                 progress.update(++progressDone);
             }
-            System.out.print(adherence.report());
+            System.out.print(adherence.report(
+                    String.format(Locale.ROOT, "samples %s, priors %s", samples, priors)));
             return adherence.passes() ? 0 : 1;
         }
     }

@@ -4,13 +4,15 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * The Toy World quality gates (DESIGN.md): for fully specified prompts, the share of images
  * whose attribute the reader confirms (gate: at least {@link #MIN_ACCURACY} per attribute);
  * for each left-out attribute of a prompt, the measured frequency of every value against the
- * one the prior table plants (gate: within {@link #MAX_DEVIATION}).
+ * one the prior table plants (gate: within {@link #MAX_DEVIATION}). The confusion of stated
+ * against read values on fully specified prompts tells which values a failing gate mixes up.
  */
 public final class Adherence {
 
@@ -29,14 +31,15 @@ public final class Adherence {
     }
 
     private final PriorTable table;
-    private final Map<Attribute, int[]> full = new EnumMap<>(Attribute.class);
+    /** Per attribute, counts of [stated value][read value], the last column for images the reader could not read. */
+    private final Map<Attribute, int[][]> confusion = new EnumMap<>(Attribute.class);
     private final Map<String, List<Stated>> leftOut = new LinkedHashMap<>();
 
     /** Scores against {@code table}, the prior table the model was trained on. */
     public Adherence(PriorTable table) {
         this.table = table;
         for (Attribute a : Attribute.values()) {
-            full.put(a, new int[2]);
+            confusion.put(a, new int[a.domain().size()][a.domain().size() + 1]);
         }
     }
 
@@ -45,9 +48,8 @@ public final class Adherence {
         Stated stated = CaptionGrammar.parse(prompt);
         if (stated.leftOut().isEmpty()) {
             for (Attribute a : Attribute.values()) {
-                int[] c = full.get(a);
-                c[0] += stated.get(a) == read.get(a) ? 1 : 0;
-                c[1]++;
+                Enum<?> seen = read.get(a);
+                confusion.get(a)[stated.get(a).ordinal()][seen == null ? a.domain().size() : seen.ordinal()]++;
             }
         } else {
             leftOut.computeIfAbsent(CaptionGrammar.caption(stated), k -> new ArrayList<>()).add(read);
@@ -56,13 +58,37 @@ public final class Adherence {
 
     /** Images of fully specified prompts seen so far. */
     public int fullySpecifiedImages() {
-        return full.get(Attribute.SHAPE)[1];
+        int n = 0;
+        for (int[] row : confusion.get(Attribute.SHAPE)) {
+            for (int c : row) {
+                n += c;
+            }
+        }
+        return n;
     }
 
     /** Share of fully specified images whose attribute {@code a} the reader confirmed (NaN if none). */
     public double accuracy(Attribute a) {
-        int[] c = full.get(a);
-        return c[1] == 0 ? Double.NaN : c[0] / (double) c[1];
+        int[][] c = confusion.get(a);
+        int right = 0;
+        for (int i = 0; i < c.length; i++) {
+            right += c[i][i];
+        }
+        int n = fullySpecifiedImages();
+        return n == 0 ? Double.NaN : right / (double) n;
+    }
+
+    /**
+     * Counts of fully specified images by the value {@code a} the prompt stated (rows, in domain
+     * order) and the value read (columns, in domain order, then one column for unreadable images).
+     */
+    public int[][] confusion(Attribute a) {
+        int[][] c = confusion.get(a);
+        int[][] copy = new int[c.length][];
+        for (int i = 0; i < c.length; i++) {
+            copy[i] = c[i].clone();
+        }
+        return copy;
     }
 
     /** Every (prompt, left-out attribute, value) cell, in prompt order. */
@@ -90,39 +116,67 @@ public final class Adherence {
 
     /** Whether every gate that has data passes. */
     public boolean passes() {
+        return accuracyPasses() && cells().stream().allMatch(Cell::passes);
+    }
+
+    private boolean accuracyPasses() {
         for (Attribute a : Attribute.values()) {
-            if (full.get(a)[1] > 0 && accuracy(a) < MIN_ACCURACY) {
+            if (accuracy(a) < MIN_ACCURACY) {
                 return false;
             }
         }
-        return cells().stream().allMatch(Cell::passes);
+        return true;
     }
 
-    /** The human-readable report: one line per attribute, then every cell with its count. */
-    public String report() {
-        StringBuilder b = new StringBuilder();
-        b.append(String.format("fully specified prompts: %d images (gate >= %.2f per attribute)%n",
+    /**
+     * The human-readable report under a first line of {@code settings}: per-attribute accuracy,
+     * the confusion of every attribute not read perfectly, then every left-out cell with planted,
+     * measured, count and |diff|, and the verdicts.
+     */
+    public String report(String settings) {
+        StringBuilder b = new StringBuilder(settings).append('\n');
+        b.append(String.format(Locale.ROOT, "fully specified prompts: %d images (gate >= %.2f per attribute)%n",
                 fullySpecifiedImages(), MIN_ACCURACY));
         for (Attribute a : Attribute.values()) {
-            int[] c = full.get(a);
-            b.append(String.format("  %-10s %.3f (%d/%d) %s%n", a.word(), accuracy(a), c[0], c[1],
-                    c[1] == 0 ? "-" : accuracy(a) >= MIN_ACCURACY ? "PASS" : "FAIL"));
+            double acc = accuracy(a);
+            b.append(String.format(Locale.ROOT, "  %-10s accuracy %.3f  %s%n", a.word(), acc, acc < MIN_ACCURACY ? "FAIL" : "PASS"));
         }
-        b.append(String.format("left-out attributes: measured vs planted frequency (gate |diff| <= %.2f)%n",
-                MAX_DEVIATION));
-        String last = "";
-        for (Cell c : cells()) {
-            String head = c.prompt() + " / " + c.attribute().word();
-            if (!head.equals(last)) {
-                b.append(String.format("  '%s' %s (%d images)%n", c.prompt(), c.attribute().word(), c.images()));
-                last = head;
+        for (Attribute a : Attribute.values()) {
+            if (accuracy(a) < 1) {
+                appendConfusion(b, a);
             }
-            b.append(String.format("    %-8s measured %.3f (%3d)  planted %.3f  %s%n", Attribute.wordOf(c.value()),
-                    c.measured(), c.count(), c.planted(), c.passes() ? "PASS" : "FAIL"));
         }
-        long failed = cells().stream().filter(c -> !c.passes()).count();
-        b.append(String.format("cells: %d, failing: %d; overall %s%n", cells().size(), failed,
+        b.append(String.format(Locale.ROOT, "left-out attributes: measured vs planted frequency (gate |diff| <= %.2f)%n",
+                MAX_DEVIATION));
+        b.append(String.format(Locale.ROOT, "  %-22s %-10s %-8s %7s %8s %7s %6s  %s%n", "prompt", "attribute", "value",
+                "planted", "measured", "count", "|diff|", "gate"));
+        List<Cell> cells = cells();
+        for (Cell c : cells) {
+            b.append(String.format(Locale.ROOT, "  %-22s %-10s %-8s %7.3f %8.3f %3d/%-3d %6.3f  %s%n", "'" + c.prompt() + "'",
+                    c.attribute().word(), Attribute.wordOf(c.value()), c.planted(), c.measured(), c.count(), c.images(),
+                    Math.abs(c.measured() - c.planted()), c.passes() ? "PASS" : "FAIL"));
+        }
+        long failed = cells.stream().filter(c -> !c.passes()).count();
+        b.append(String.format(Locale.ROOT, "accuracy gate: %s; prior gate: %d/%d cells pass, %s; overall %s%n",
+                accuracyPasses() ? "PASS" : "FAIL", cells.size() - failed, cells.size(), failed == 0 ? "PASS" : "FAIL",
                 passes() ? "PASS" : "FAIL"));
         return b.toString();
+    }
+
+    private void appendConfusion(StringBuilder b, Attribute a) {
+        b.append(String.format(Locale.ROOT, "  %s confusion (rows stated, columns read, '-' unreadable):%n", a.word()));
+        b.append(String.format(Locale.ROOT, "    %-10s", ""));
+        for (Enum<?> v : a.domain()) {
+            b.append(String.format(Locale.ROOT, " %8s", Attribute.wordOf(v)));
+        }
+        b.append(String.format(Locale.ROOT, " %8s%n", "-"));
+        int[][] c = confusion.get(a);
+        for (int i = 0; i < c.length; i++) {
+            b.append(String.format(Locale.ROOT, "    %-10s", Attribute.wordOf(a.domain().get(i))));
+            for (int n : c[i]) {
+                b.append(String.format(Locale.ROOT, " %8d", n));
+            }
+            b.append('\n');
+        }
     }
 }

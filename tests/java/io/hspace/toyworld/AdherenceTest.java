@@ -1,0 +1,71 @@
+package io.hspace.toyworld;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The gates' arithmetic: accuracy from the confusion of stated and read values, and what the report shows. */
+class AdherenceTest {
+
+    private static final String STAR = "a small red star on a white background";
+    private static final String CIRCLE = "a large blue circle on a black background";
+
+    private static Adherence adherence() throws Exception {
+        return new Adherence(PriorTable.load(Path.of("models/toy/priors.json")));
+    }
+
+    @Test
+    void accuracyIsTheConfusionDiagonalAndUnreadableImagesCountAsWrong() throws Exception {
+        Adherence a = adherence();
+        Stated star = CaptionGrammar.parse(STAR);
+        for (int i = 0; i < 7; i++) {
+            a.add(STAR, star);
+        }
+        a.add(STAR, star.with(Attribute.SHAPE, Shape.CROSS));
+        a.add(STAR, star.with(Attribute.SHAPE, Shape.CROSS));
+        a.add(STAR, star.with(Attribute.SHAPE, null));
+        Stated circle = CaptionGrammar.parse(CIRCLE);
+        for (int i = 0; i < 10; i++) {
+            a.add(CIRCLE, circle);
+        }
+
+        assertEquals(20, a.fullySpecifiedImages());
+        assertEquals(17 / 20.0, a.accuracy(Attribute.SHAPE), 1e-12);
+        assertEquals(1.0, a.accuracy(Attribute.COLOR), 1e-12);
+        int[][] shape = a.confusion(Attribute.SHAPE);
+        int[] starRow = new int[Shape.values().length + 1];
+        starRow[Shape.STAR.ordinal()] = 7;
+        starRow[Shape.CROSS.ordinal()] = 2;
+        starRow[Shape.values().length] = 1;
+        assertArrayEquals(starRow, shape[Shape.STAR.ordinal()]);
+        assertEquals(10, shape[Shape.CIRCLE.ordinal()][Shape.CIRCLE.ordinal()]);
+        assertFalse(a.passes(), "shape 0.85 is below the 0.90 gate");
+
+        String report = a.report("settings line");
+        assertTrue(report.startsWith("settings line\n"), report);
+        assertTrue(report.contains("  shape confusion (rows stated, columns read, '-' unreadable):"), report);
+        assertTrue(report.matches("(?s).*\\n    star\\s+0\\s+0\\s+0\\s+7\\s+2\\s+0\\s+1\\n.*"), report);
+        assertFalse(report.contains("color confusion"), "a perfectly read attribute needs no table");
+        assertTrue(report.contains("  shape      accuracy 0.850  FAIL"), report);
+        assertTrue(report.contains("accuracy gate: FAIL"), report);
+    }
+
+    @Test
+    void leftOutPromptsFeedTheCellsNotTheAccuracy() throws Exception {
+        Adherence a = adherence();
+        Stated read = CaptionGrammar.parse("a small yellow star on a black background");
+        for (int i = 0; i < 4; i++) {
+            a.add("a star", read);
+        }
+        assertEquals(0, a.fullySpecifiedImages());
+        assertTrue(Double.isNaN(a.accuracy(Attribute.SHAPE)));
+        Adherence.Cell yellow = a.cells().stream()
+                .filter(c -> c.attribute() == Attribute.COLOR && c.value() == Color.YELLOW).findFirst().orElseThrow();
+        assertEquals(4, yellow.count());
+        assertEquals(1.0, yellow.measured(), 1e-12);
+    }
+}
