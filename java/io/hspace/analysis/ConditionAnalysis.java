@@ -11,10 +11,13 @@ import io.hspace.engine.Pooling;
 import io.hspace.prompt.ClipTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 
@@ -199,14 +202,20 @@ public final class ConditionAnalysis {
 
     /**
      * The items a run of {@code spec} on {@code images} images has the engine compute, what its
-     * progress counts to: every image read, then every family's value prompts x seeds.
+     * progress counts to: every image read, then the value prompts x seeds (a prompt that several
+     * families share, as full captions do, is extracted once).
      */
     public static long items(Spec spec, int images) {
-        long n = images;
+        return images + (long) valuePrompts(spec).size() * spec.promptSeeds().size();
+    }
+
+    /** Every family's value prompts, each once, in first-seen order. */
+    private static List<String> valuePrompts(Spec spec) {
+        Set<String> unique = new LinkedHashSet<>();
         for (Family f : spec.families()) {
-            n += (long) f.prompts().stream().mapToInt(List::size).sum() * spec.promptSeeds().size();
+            f.prompts().forEach(unique::addAll);
         }
-        return n;
+        return new ArrayList<>(unique);
     }
 
     /**
@@ -229,21 +238,31 @@ public final class ConditionAnalysis {
                 .scheduler(spec.sampler().scheduler()).steps(spec.sampler().steps(), spec.step()).mode(spec.mode())
                 .seeds(seeds).pooling(spec.pooling()).build();
         ConditionResult cond = engine.condition(request);
-        long done = n;
-        itemsDone.accept(done);
+        itemsDone.accept(n);
         float[][] h = rows(cond.h().data(), n);
+        List<String> unique = valuePrompts(spec);
+        PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), unique, spec.promptSeeds(),
+                new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0, k -> itemsDone.accept(n + k));
+        int seedCount = spec.promptSeeds().size();
+        Map<String, Integer> index = new HashMap<>();
+        for (int u = 0; u < unique.size(); u++) {
+            index.put(unique.get(u), u);
+        }
         List<FamilyResult> out = new ArrayList<>();
         for (Family f : spec.families()) {
             List<List<String>> byValue = f.prompts();
             List<String> all = byValue.stream().flatMap(List::stream).toList();
-            long before = done;
-            PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), all, spec.promptSeeds(),
-                    new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0, k -> itemsDone.accept(before + k));
-            done += (long) all.size() * spec.promptSeeds().size();
+            float[][] promptMeans = new float[all.size()][];
+            float[][] samples = new float[all.size() * seedCount][];
+            for (int p = 0; p < all.size(); p++) {
+                int u = index.get(all.get(p));
+                promptMeans[p] = pv.mean()[u];
+                System.arraycopy(pv.items(), u * seedCount, samples, p * seedCount, seedCount);
+            }
             int per = byValue.get(0).size();
             float[][] valueH = new float[f.values().size()][];
             for (int v = 0; v < valueH.length; v++) {
-                valueH[v] = mean(java.util.Arrays.copyOfRange(pv.mean(), v * per, (v + 1) * per));
+                valueH[v] = mean(java.util.Arrays.copyOfRange(promptMeans, v * per, (v + 1) * per));
             }
             double shrinkage = Double.NaN;
             double[][] score;
@@ -251,7 +270,7 @@ public final class ConditionAnalysis {
                 score = scores(h, valueH, spec.centre(), projections);
             } else {
                 LinearDiscriminant.Reading reading = LinearDiscriminant.read(centred(h, valueH, spec.centre()),
-                        minus(valueH, mean(valueH)), residuals(pv.items(), valueH), projections);
+                        minus(valueH, mean(valueH)), residuals(samples, valueH), projections);
                 score = reading.scores();
                 shrinkage = reading.shrinkage();
             }

@@ -5,8 +5,10 @@ package io.hspace.analysis;
  * {@code x' S^-1 c_v - c_v' S^-1 c_v / 2}, where S is the within-class covariance of samples
  * shrunk towards a scaled identity by the Ledoit-Wolf estimate. Unlike the cosine, it discounts
  * directions along which samples of one class vary a lot (on the toy model: background and
- * position swamp color and shape). Everything is computed through inner products with the n
- * samples (Woodbury identity), so the vector dimension may far exceed n.
+ * position swamp color and shape). The covariance is handled in the smaller space: with fewer
+ * samples n than dimensions D (a real model's h) through inner products with the samples
+ * (Woodbury identity), so D may far exceed n; with more (many prompts x seeds on a small h) as
+ * the D x D matrix, so n may far exceed D.
  */
 final class LinearDiscriminant {
     /** The least shrinkage used: keeps the n x n system well conditioned when samples outnumber dimensions. */
@@ -28,13 +30,19 @@ final class LinearDiscriminant {
     static Reading read(float[][] x, float[][] means, float[][] residuals, Projections projections) {
         int n = residuals.length;
         int d = residuals[0].length;
-        double[][] g = projections.gram(residuals, residuals);
+        boolean bySamples = n <= d;
+        float[][] t = bySamples ? null : transpose(residuals);
+        double[][] g = bySamples ? projections.gram(residuals, residuals) : projections.gram(t, t);  // R R' or R'R
+        double[] normsSq = new double[n];
         double trace = 0;
-        double frobenius = 0;
         for (int i = 0; i < n; i++) {
-            trace += g[i][i];
-            for (int j = 0; j < n; j++) {
-                frobenius += g[i][j] * g[i][j];
+            normsSq[i] = bySamples ? g[i][i] : squaredNorm(residuals[i]);
+            trace += normsSq[i];
+        }
+        double frobenius = 0;
+        for (double[] row : g) {
+            for (double v : row) {
+                frobenius += v * v;
             }
         }
         double traceS = trace / n;
@@ -43,15 +51,22 @@ final class LinearDiscriminant {
             throw new IllegalArgumentException("the samples of every class are identical, so their covariance is unknown: "
                     + "give more seeds or prompts per value, or read with the cosine");
         }
-        double shrinkage = ledoitWolf(g, d, traceS, mu, frobenius / ((double) n * n));
+        double shrinkage = ledoitWolf(normsSq, d, traceS, mu, frobenius / ((double) n * n));
         double a = shrinkage * mu;
         double b = (1 - shrinkage) / n;
-        double[][] m = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
+        double[][] m = new double[g.length][g.length];
+        for (int i = 0; i < g.length; i++) {
+            for (int j = 0; j < g.length; j++) {
                 m[i][j] = b * g[i][j] + (i == j ? a : 0);
             }
         }
+        return new Reading(bySamples ? woodburyScores(x, means, residuals, m, a, b, projections) : directScores(x, means, m),
+                shrinkage);
+    }
+
+    /** Scores with the shrunk covariance a I + b R'R solved through the n x n system {@code m} = a I + b R R'. */
+    private static double[][] woodburyScores(float[][] x, float[][] means, float[][] residuals, double[][] m, double a, double b,
+            Projections projections) {
         double[][] rc = projections.gram(means, residuals);
         double[][] z = Linear.solveSpd(m, rc);  // (a I + b R R')^-1 R c_v, one row per class
         double[][] cc = projections.gram(means, means);
@@ -68,19 +83,67 @@ final class LinearDiscriminant {
                 scores[i][v] = (xc[i][v] - b * dot(rx[i], z[v])) / a - half[v];
             }
         }
-        return new Reading(scores, shrinkage);
+        return scores;
+    }
+
+    /** Scores with the shrunk covariance given as the D x D matrix {@code m}. */
+    private static double[][] directScores(float[][] x, float[][] means, double[][] m) {
+        int k = means.length;
+        double[][] c = new double[k][];
+        for (int v = 0; v < k; v++) {
+            c[v] = toDouble(means[v]);
+        }
+        double[][] w = Linear.solveSpd(m, c);  // S^-1 c_v, one row per class
+        double[] half = new double[k];
+        for (int v = 0; v < k; v++) {
+            half[v] = 0.5 * dot(c[v], w[v]);
+        }
+        double[][] scores = new double[x.length][k];
+        for (int i = 0; i < x.length; i++) {
+            double[] xi = toDouble(x[i]);
+            for (int v = 0; v < k; v++) {
+                scores[i][v] = dot(xi, w[v]) - half[v];
+            }
+        }
+        return scores;
+    }
+
+    private static float[][] transpose(float[][] r) {
+        float[][] t = new float[r[0].length][r.length];
+        for (int i = 0; i < r.length; i++) {
+            for (int j = 0; j < r[i].length; j++) {
+                t[j][i] = r[i][j];
+            }
+        }
+        return t;
+    }
+
+    private static double[] toDouble(float[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i];
+        }
+        return out;
+    }
+
+    private static double squaredNorm(float[] v) {
+        double s = 0;
+        for (float f : v) {
+            s += (double) f * f;
+        }
+        return s;
     }
 
     /**
      * The Ledoit-Wolf (2004) shrinkage of the sample covariance S = R'R/n towards mu I, from the
-     * residuals' n x n Gram: min(b^2, d^2) / d^2 with d^2 = ||S - mu I||^2 and
+     * residuals' squared norms ||r_i||^2 and ||S||^2: min(b^2, d^2) / d^2 with d^2 = ||S - mu I||^2 and
      * b^2 = sum_i ||r_i r_i' - S||^2 / n^2 = (sum_i ||r_i||^4 / n - ||S||^2) / n.
      */
-    private static double ledoitWolf(double[][] gram, int d, double traceS, double mu, double frobeniusS) {
-        int n = gram.length;
+    private static double ledoitWolf(double[] normsSq, int d, double traceS, double mu, double frobeniusS) {
+        int n = normsSq.length;
         double fourth = 0;
-        for (int i = 0; i < n; i++) {
-            fourth += gram[i][i] * gram[i][i];
+        for (double q : normsSq) {
+            fourth += q * q;
         }
         double spread = frobeniusS - 2 * mu * traceS + d * mu * mu;
         double noise = Math.min((fourth / n - frobeniusS) / n, spread);

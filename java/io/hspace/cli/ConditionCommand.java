@@ -71,7 +71,8 @@ final class ConditionCommand implements Callable<Integer> {
             + "seeds, shrunk) or cosine (of the centred vectors).", defaultValue = "discriminant")
     String score;
 
-    @Option(names = "--prompt-seeds", description = "Seeds of the value-prompt extraction.", defaultValue = "0-3")
+    @Option(names = "--prompt-seeds", description = "Seeds of the value-prompt extraction: their spread is the "
+            + "discriminant's covariance, which more seeds estimate better (docs/METHOD.md).", defaultValue = "0-15")
     String promptSeeds;
 
     @Option(names = "--image-seed", description = "Noise seed of the first image (image i: seed + i).", defaultValue = "0")

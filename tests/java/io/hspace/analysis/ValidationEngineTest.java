@@ -63,20 +63,7 @@ class ValidationEngineTest {
     @ParameterizedTest
     @EnumSource(ConditionAnalysis.Score.class)
     void conditionReadsEveryImageAndScoresAgainstTheLabels(ConditionAnalysis.Score score, @TempDir Path dir) throws IOException {
-        Renderer renderer = new Renderer();
-        SplittableRandom rng = new SplittableRandom(3);
-        Color[] colors = {Color.RED, Color.BLUE, Color.GREEN, Color.RED};
-        StringBuilder labels = new StringBuilder();
-        for (int i = 0; i < colors.length; i++) {
-            Attributes a = new Attributes(Shape.CIRCLE, colors[i], Size.LARGE, Background.WHITE);
-            try (Mat img = renderer.render(a, rng)) {
-                opencv_imgcodecs.imwrite(dir.resolve("img" + i + ".png").toString(), img);
-            }
-            labels.append("{\"file\":\"img").append(i).append(".png\",\"attributes\":{\"color\":\"")
-                    .append(colors[i].name().toLowerCase()).append("\"}}\n");
-        }
-        Files.writeString(dir.resolve("labels.jsonl"), labels);
-        ImageFolder folder = ImageFolder.read(dir, 32, 32);
+        ImageFolder folder = renderCircles(dir);
         List<Map<String, String>> truth = ImageLabels.read(dir.resolve("labels.jsonl"), folder.files());
         ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("c", List.of(
                 new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue", "green")),
@@ -86,8 +73,8 @@ class ValidationEngineTest {
         List<Long> done = new ArrayList<>();
         ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT, new NativeProjections(-1),
                 done::add);
-        // the 4 images, then color's 3 value prompts x 2 seeds, then shape's 2 x 2
-        assertEquals(List.of(4L, 10L, 14L), done);
+        // the 4 images, then the 5 value prompts x 2 seeds in one extraction
+        assertEquals(List.of(4L, 14L), done);
         assertEquals(14, ConditionAnalysis.items(spec, 4));
         assertEquals(List.of("labels.jsonl"), r.skipped().stream().map(s -> Path.of(s).getFileName().toString()).toList());
         assertEquals(engine.timesteps(Scheduler.MODEL, 4)[2], r.timestep());
@@ -119,6 +106,58 @@ class ValidationEngineTest {
         } else {
             assertTrue(color.shrinkage() >= LinearDiscriminant.MIN_SHRINKAGE && color.shrinkage() <= 1, "shrinkage " + color.shrinkage());
         }
+    }
+
+    /** Four large circles on white, red, blue, green, red, with their colors in labels.jsonl. */
+    private static ImageFolder renderCircles(Path dir) throws IOException {
+        Renderer renderer = new Renderer();
+        SplittableRandom rng = new SplittableRandom(3);
+        Color[] colors = {Color.RED, Color.BLUE, Color.GREEN, Color.RED};
+        StringBuilder labels = new StringBuilder();
+        for (int i = 0; i < colors.length; i++) {
+            Attributes a = new Attributes(Shape.CIRCLE, colors[i], Size.LARGE, Background.WHITE);
+            try (Mat img = renderer.render(a, rng)) {
+                opencv_imgcodecs.imwrite(dir.resolve("img" + i + ".png").toString(), img);
+            }
+            labels.append("{\"file\":\"img").append(i).append(".png\",\"attributes\":{\"color\":\"")
+                    .append(colors[i].name().toLowerCase()).append("\"}}\n");
+        }
+        Files.writeString(dir.resolve("labels.jsonl"), labels);
+        return ImageFolder.read(dir, 32, 32);
+    }
+
+    @Test
+    void familiesSharingPromptsExtractThemOnceAndReadAsEachFamilyAlone(@TempDir Path dir) throws IOException {
+        ImageFolder folder = renderCircles(dir);
+        ConditionAnalysis.Family color = new ConditionAnalysis.Family("color", "a {value} {shape}", List.of("red", "blue"),
+                Map.of("shape", List.of("circle", "square")));
+        ConditionAnalysis.Family shape = new ConditionAnalysis.Family("shape", "a {color} {value}", List.of("circle", "square"),
+                Map.of("color", List.of("red", "blue")));
+        ConditionAnalysis.Spec both = spec(List.of(color, shape));
+        // the two families name the same 4 prompts: 4 images + 4 prompts x 2 seeds, not + 8 x 2
+        assertEquals(12, ConditionAnalysis.items(both, 4));
+        List<Long> done = new ArrayList<>();
+        ConditionAnalysis.Result together = ConditionAnalysis.run(engine, tokenizer, both, folder, null, Stats.DEFAULT,
+                new NativeProjections(-1), done::add);
+        assertEquals(12L, done.get(done.size() - 1));
+        for (ConditionAnalysis.Family f : List.of(color, shape)) {
+            ConditionAnalysis.Result alone = ConditionAnalysis.run(engine, tokenizer, spec(List.of(f)), folder, null, Stats.DEFAULT,
+                    new NativeProjections(-1), k -> { });
+            ConditionAnalysis.FamilyResult a = alone.family(f.name());
+            ConditionAnalysis.FamilyResult t = together.family(f.name());
+            assertEquals(a.predicted(), t.predicted(), f.name());
+            for (int i = 0; i < 4; i++) {
+                for (int v = 0; v < 2; v++) {
+                    double x = a.score()[i][v];
+                    assertEquals(x, t.score()[i][v], 1e-4 * Math.max(1, Math.abs(x)), f.name() + " image " + i);
+                }
+            }
+        }
+    }
+
+    private static ConditionAnalysis.Spec spec(List<ConditionAnalysis.Family> families) {
+        return new ConditionAnalysis.Spec("c", families, SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), 0,
+                ConditionAnalysis.Centre.IMAGES, Branch.UNCOND, ConditionAnalysis.Score.DISCRIMINANT);
     }
 
     @Test
