@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "check", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Generates images with the engine and reads them with the Toy World reader to measure the quality gates:",
-            "for fully specified prompts, the share of images whose every attribute the reader confirms (gate >= 0.90 per attribute);",
+            "for fully specified prompts, the share of images whose every attribute the reader confirms (gate >= 0.90 per attribute),",
+            "with the confusion of stated and read values for each attribute not read perfectly;",
             "for each prompt stating only the given value of a prior-table conditional, every left-out attribute's measured",
             "frequency of each value against the planted one (gate |diff| <= 0.10). Prints every cell with its count."},
         footer = {"", "Example:", "  hspace toyworld check --model models/toy --seeds 100 --scheduler ddim --steps 8"})
