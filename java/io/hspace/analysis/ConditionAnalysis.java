@@ -222,10 +222,11 @@ public final class ConditionAnalysis {
      * Runs the reading on an opened engine.
      *
      * @param labels per image its true attributes (family name to value), or null
+     * @param batchSize value-prompt items per U-Net batch, 0 for all at once
      * @param itemsDone told the items done so far (of {@link #items}) after each engine call
      */
     public static Result run(Engine engine, ClipTokenizer tokenizer, Spec spec, ImageFolder images, List<Map<String, String>> labels,
-            Stats stats, Projections projections, LongConsumer itemsDone) {
+            Stats stats, Projections projections, int batchSize, LongConsumer itemsDone) {
         if (labels != null && labels.size() != images.files().size()) {
             throw new IllegalArgumentException(labels.size() + " labels for " + images.files().size() + " images");
         }
@@ -242,7 +243,7 @@ public final class ConditionAnalysis {
         float[][] h = rows(cond.h().data(), n);
         List<String> unique = valuePrompts(spec);
         PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), unique, spec.promptSeeds(),
-                new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), 0, k -> itemsDone.accept(n + k));
+                new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), batchSize, k -> itemsDone.accept(n + k));
         int seedCount = spec.promptSeeds().size();
         Map<String, Integer> index = new HashMap<>();
         for (int u = 0; u < unique.size(); u++) {

@@ -11,7 +11,7 @@ package io.hspace.analysis;
  * the D x D matrix, so n may far exceed D.
  */
 final class LinearDiscriminant {
-    /** The least shrinkage used: keeps the n x n system well conditioned when samples outnumber dimensions. */
+    /** The least shrinkage used: keeps a I + b G positive definite when the residuals are rank-deficient. */
     static final double MIN_SHRINKAGE = 1e-3;
 
     private LinearDiscriminant() {}

@@ -71,6 +71,9 @@ final class ConditionCommand implements Callable<Integer> {
             + "seeds, shrunk) or cosine (of the centred vectors).", defaultValue = "discriminant")
     String score;
 
+    @Option(names = "--batch", description = "Value-prompt items per U-Net batch (0: all at once).", defaultValue = "64")
+    int batch;
+
     @Option(names = "--prompt-seeds", description = "Seeds of the value-prompt extraction: their spread is the "
             + "discriminant's covariance, which more seeds estimate better (docs/METHOD.md).", defaultValue = "0-15")
     String promptSeeds;
@@ -98,7 +101,7 @@ final class ConditionCommand implements Callable<Integer> {
             ProgressBar bar = new ProgressBar("condition", ConditionAnalysis.items(spec, folder.files().size()));
             bar.update(0);
             ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT,
-                    new NativeProjections(model.device), bar::update);
+                    new NativeProjections(model.device), batch, bar::update);
             Files.createDirectories(validation.out);
             ValidationTables.writeCondition(validation.out, r);
             ValidationReport.writePage("condition", ValidationReport.condition(r), validation.out.resolve("condition.html"));

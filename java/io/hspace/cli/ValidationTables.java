@@ -68,7 +68,7 @@ final class ValidationTables {
             bar.update(0);
             ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, c.spec(), folder,
                     c.labels() == null ? null : io.hspace.analysis.ImageLabels.read(c.labels(), folder.files()), study.stats(),
-                    new io.hspace.analysis.NativeProjections(options.device()), bar::update);
+                    new io.hspace.analysis.NativeProjections(options.device()), study.batchSize(), bar::update);
             Path sub = dir.resolve("condition-" + c.spec().name());
             writeCondition(sub, r);
             sections.add(io.hspace.report.ValidationReport.condition(r));

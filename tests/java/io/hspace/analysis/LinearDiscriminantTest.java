@@ -18,7 +18,7 @@ class LinearDiscriminantTest {
         return out;
     }
 
-    /** The shrunk covariance built and solved in the D-dimensional space, the way the Woodbury path avoids. */
+    /** The reference: the shrunk covariance built from its definition and solved by Gaussian elimination in D dimensions. */
     private static double[][] directScores(float[][] x, float[][] means, float[][] residuals, double shrinkage) {
         int n = residuals.length;
         int d = means[0].length;

@@ -72,9 +72,9 @@ class ValidationEngineTest {
                 score);
         List<Long> done = new ArrayList<>();
         ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT, new NativeProjections(-1),
-                done::add);
-        // the 4 images, then the 5 value prompts x 2 seeds in one extraction
-        assertEquals(List.of(4L, 14L), done);
+                4, done::add);
+        // the 4 images, then the 5 value prompts x 2 seeds in batches of 4
+        assertEquals(List.of(4L, 8L, 12L, 14L), done);
         assertEquals(14, ConditionAnalysis.items(spec, 4));
         assertEquals(List.of("labels.jsonl"), r.skipped().stream().map(s -> Path.of(s).getFileName().toString()).toList());
         assertEquals(engine.timesteps(Scheduler.MODEL, 4)[2], r.timestep());
@@ -138,11 +138,11 @@ class ValidationEngineTest {
         assertEquals(12, ConditionAnalysis.items(both, 4));
         List<Long> done = new ArrayList<>();
         ConditionAnalysis.Result together = ConditionAnalysis.run(engine, tokenizer, both, folder, null, Stats.DEFAULT,
-                new NativeProjections(-1), done::add);
+                new NativeProjections(-1), 0, done::add);
         assertEquals(12L, done.get(done.size() - 1));
         for (ConditionAnalysis.Family f : List.of(color, shape)) {
             ConditionAnalysis.Result alone = ConditionAnalysis.run(engine, tokenizer, spec(List.of(f)), folder, null, Stats.DEFAULT,
-                    new NativeProjections(-1), k -> { });
+                    new NativeProjections(-1), 0, k -> { });
             ConditionAnalysis.FamilyResult a = alone.family(f.name());
             ConditionAnalysis.FamilyResult t = together.family(f.name());
             assertEquals(a.predicted(), t.predicted(), f.name());

@@ -63,6 +63,10 @@ class AdherenceTest {
         }
         assertEquals(0, a.fullySpecifiedImages());
         assertTrue(Double.isNaN(a.accuracy(Attribute.SHAPE)));
+        String report = a.report("settings");
+        assertTrue(report.contains("  shape      accuracy -  (no fully specified images)"), report);
+        assertTrue(report.contains("accuracy gate: PASS"), "nothing measured, nothing failed: " + report);
+        assertFalse(report.contains("confusion"), report);
         Adherence.Cell yellow = a.cells().stream()
                 .filter(c -> c.attribute() == Attribute.COLOR && c.value() == Color.YELLOW).findFirst().orElseThrow();
         assertEquals(4, yellow.count());
