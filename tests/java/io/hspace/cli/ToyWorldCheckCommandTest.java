@@ -7,9 +7,6 @@ import io.hspace.toyworld.Attribute;
 import io.hspace.toyworld.CaptionGrammar;
 import io.hspace.toyworld.PriorTable;
 import io.hspace.toyworld.Stated;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,18 +29,6 @@ class ToyWorldCheckCommandTest {
 
     private record Row(String prompt, String attribute, String value, double planted, double measured, int count, int images) {}
 
-    private static String run(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, Main.commandLine().execute(args));
-        } finally {
-            System.setOut(old);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
-
     private static List<Row> cells(String out) {
         List<Row> rows = new ArrayList<>();
         for (String line : out.split("\n")) {
@@ -60,7 +45,7 @@ class ToyWorldCheckCommandTest {
     @Test
     void printsTheGatesAndEveryLeftOutCellAndThePriorsOnlyChangeThePlantedColumn() throws Exception {
         String seeds = "2";
-        String pub = run("toyworld", "check", "--model", "models/toy", "--seeds", seeds, "--steps", "2", "--scheduler", "ddim");
+        String pub = CommandOutput.run("toyworld", "check", "--model", "models/toy", "--seeds", seeds, "--steps", "2", "--scheduler", "ddim");
         for (Attribute a : Attribute.values()) {
             assertTrue(Pattern.compile("(?m)^  " + a.word() + "\\s+accuracy [0-9.]+  (PASS|FAIL)$").matcher(pub).find(), pub);
         }
@@ -92,7 +77,7 @@ class ToyWorldCheckCommandTest {
 
         Path other = tmp.resolve("priors.json");
         Files.writeString(other, "{\"color\": {\"given\": \"shape\", \"table\": {\"circle\": {\"green\": 0.9, \"rest\": \"uniform\"}}}}");
-        String mine = run("toyworld", "check", "--model", "models/toy", "--priors", other.toString(), "--seeds", seeds, "--steps", "2",
+        String mine = CommandOutput.run("toyworld", "check", "--model", "models/toy", "--priors", other.toString(), "--seeds", seeds, "--steps", "2",
                 "--scheduler", "ddim");
         List<Row> changed = cells(mine);
         Row green = changed.stream().filter(r -> r.prompt().equals("a circle") && r.attribute().equals("color") && r.value().equals("green"))
