@@ -54,10 +54,10 @@ final class LinearDiscriminant {
         double shrinkage = ledoitWolf(normsSq, d, traceS, mu, frobenius / ((double) n * n));
         double a = shrinkage * mu;
         double b = (1 - shrinkage) / n;
-        double[][] m = new double[g.length][g.length];
-        for (int i = 0; i < g.length; i++) {
-            for (int j = 0; j < g.length; j++) {
-                m[i][j] = b * g[i][j] + (i == j ? a : 0);
+        double[][] m = g;  // turned into a I + b G in place: G is not needed after this
+        for (int i = 0; i < m.length; i++) {
+            for (int j = 0; j < m.length; j++) {
+                m[i][j] = b * m[i][j] + (i == j ? a : 0);
             }
         }
         return new Reading(bySamples ? woodburyScores(x, means, residuals, m, a, b, projections) : directScores(x, means, m),
