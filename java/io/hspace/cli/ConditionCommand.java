@@ -89,6 +89,9 @@ final class ConditionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (batch < 0) {
+            throw new IllegalArgumentException("--batch must be 0 (all at once) or more items per U-Net batch, got " + batch);
+        }
         try (Engine engine = model.open(validation.modelDir)) {
             Sampler sampler = validation.sampler(engine, prompt);
             ImageFolder folder = ImageFolder.read(images, sampler.width(), sampler.height());
