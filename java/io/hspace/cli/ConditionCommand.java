@@ -71,9 +71,6 @@ final class ConditionCommand implements Callable<Integer> {
             + "seeds, shrunk) or cosine (of the centred vectors).", defaultValue = "discriminant")
     String score;
 
-    @Option(names = "--batch", description = "Value-prompt items per U-Net batch (0: all at once).", defaultValue = "64")
-    int batch;
-
     @Option(names = "--prompt-seeds", description = "Seeds of the value-prompt extraction: their spread is the "
             + "discriminant's covariance, which more seeds estimate better (docs/METHOD.md).", defaultValue = "0-15")
     String promptSeeds;
@@ -89,9 +86,7 @@ final class ConditionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 0) {
-            throw new IllegalArgumentException("--batch must be 0 (all at once) or more items per U-Net batch, got " + batch);
-        }
+        int batch = validation.batchSize();
         try (Engine engine = model.open(validation.modelDir)) {
             Sampler sampler = validation.sampler(engine, prompt);
             ImageFolder folder = ImageFolder.read(images, sampler.width(), sampler.height());

@@ -80,9 +80,6 @@ final class SteerCommand implements Callable<Integer> {
     @Option(names = "--seeds", description = "Seeds per prompt.", defaultValue = "0-15")
     String seeds;
 
-    @Option(names = "--batch", description = "Items per U-Net batch (0: all at once).", defaultValue = "64")
-    int batch;
-
     @Mixin
     ValidationOptions validation;
 
@@ -92,6 +89,7 @@ final class SteerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path out = validation.out;
+        int batch = validation.batchSize();
         try (Engine engine = model.open(validation.modelDir);
                 Captioner c = Captioners.open(new Captioners.Spec(captioner, words, Duration.ofSeconds(timeout)), model.engineOptions())) {
             Sampler sampler = validation.sampler(engine, "");

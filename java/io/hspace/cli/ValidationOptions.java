@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The options condition and steer share: the model (the Toy World one by default), a short
- * schedule to sample it with, and the output folder.
+ * schedule to sample it with, the output folder and the batch size.
  */
 final class ValidationOptions {
     @Option(names = "--model", description = "Diffusers model folder.", defaultValue = "models/toy")
@@ -28,6 +28,17 @@ final class ValidationOptions {
 
     @Option(names = "--out", description = "Output folder.", required = true)
     Path out;
+
+    @Option(names = "--batch", description = "Items per U-Net batch (0: all at once).", defaultValue = "64")
+    int batch;
+
+    /** The --batch value, refused when negative so a bad value fails before any model is opened. */
+    int batchSize() {
+        if (batch < 0) {
+            throw new IllegalArgumentException("--batch must be 0 (all at once) or more items per U-Net batch, got " + batch);
+        }
+        return batch;
+    }
 
     /** The sampler these options describe for the opened model, with {@code negativePrompt} as its unconditional prompt. */
     Sampler sampler(Engine engine, String negativePrompt) {

@@ -3,9 +3,6 @@ package io.hspace.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,21 +63,5 @@ class ConditionCommandTest {
             double x = Double.parseDouble(a[4]);
             assertEquals(x, Double.parseDouble(b[4]), 1e-4 * Math.max(1, Math.abs(x)), csv.get(i));
         }
-    }
-
-    @Test
-    void aNegativeBatchIsRefusedNamingTheOption() {
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int status;
-        try {
-            status = Main.commandLine().execute("condition", tmp.toString(), "--batch", "-1", "--out", tmp.resolve("out").toString());
-        } finally {
-            System.setErr(old);
-        }
-        assertTrue(status != 0);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--batch must be 0"), err.toString());
-        assertTrue(Files.notExists(tmp.resolve("out")), "nothing written");
     }
 }

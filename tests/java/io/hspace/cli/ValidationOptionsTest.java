@@ -1,0 +1,45 @@
+package io.hspace.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The options condition and steer share, refused before a model is opened or anything is written. */
+class ValidationOptionsTest {
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"condition", "steer"})
+    void aNegativeBatchIsRefusedNamingTheOptionAndWritesNothing(String command) {
+        List<String> args = new ArrayList<>(List.of(command));
+        if (command.equals("condition")) {
+            args.add(tmp.toString());
+        } else {
+            args.addAll(List.of("--from", "a {shape}", "--to", "a blue {shape}", "--over", "shape=circle", "--steered", "color", "--target", "blue"));
+        }
+        args.addAll(List.of("--batch", "-1", "--out", tmp.resolve("out").toString()));
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status;
+        try {
+            status = Main.commandLine().execute(args.toArray(String[]::new));
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(status != 0);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--batch must be 0"), err.toString());
+        assertTrue(Files.notExists(tmp.resolve("out")), "nothing written");
+    }
+}
