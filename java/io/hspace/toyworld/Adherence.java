@@ -12,7 +12,8 @@ import java.util.Map;
  * whose attribute the reader confirms (gate: at least {@link #MIN_ACCURACY} per attribute);
  * for each left-out attribute of a prompt, the measured frequency of every value against the
  * one the prior table plants (gate: within {@link #MAX_DEVIATION}). The confusion of stated
- * against read values on fully specified prompts tells which values a failing gate mixes up.
+ * against read values on fully specified prompts tells which values a failing gate mixes up,
+ * and the accuracy by stated value where it fails (small shapes, say, rather than large ones).
  */
 public final class Adherence {
 
@@ -33,6 +34,8 @@ public final class Adherence {
     private final PriorTable table;
     /** Per attribute, counts of [stated value][read value], the last column for images the reader could not read. */
     private final Map<Attribute, int[][]> confusion = new EnumMap<>(Attribute.class);
+    /** Per attribute read, per stated attribute, per stated value: fully specified images whose read attribute was right. */
+    private final Map<Attribute, Map<Attribute, int[]>> rightByStated = new EnumMap<>(Attribute.class);
     private final Map<String, List<Stated>> leftOut = new LinkedHashMap<>();
 
     /** Scores against {@code table}, the prior table the model was trained on. */
@@ -40,6 +43,11 @@ public final class Adherence {
         this.table = table;
         for (Attribute a : Attribute.values()) {
             confusion.put(a, new int[a.domain().size()][a.domain().size() + 1]);
+            Map<Attribute, int[]> byStated = new EnumMap<>(Attribute.class);
+            for (Attribute given : Attribute.values()) {
+                byStated.put(given, new int[given.domain().size()]);
+            }
+            rightByStated.put(a, byStated);
         }
     }
 
@@ -50,6 +58,11 @@ public final class Adherence {
             for (Attribute a : Attribute.values()) {
                 Enum<?> seen = read.get(a);
                 confusion.get(a)[stated.get(a).ordinal()][seen == null ? a.domain().size() : seen.ordinal()]++;
+                if (seen == stated.get(a)) {
+                    for (Attribute given : Attribute.values()) {
+                        rightByStated.get(a).get(given)[stated.get(given).ordinal()]++;
+                    }
+                }
             }
         } else {
             leftOut.computeIfAbsent(CaptionGrammar.caption(stated), k -> new ArrayList<>()).add(read);
@@ -94,6 +107,18 @@ public final class Adherence {
         return copy;
     }
 
+    /**
+     * Share of the fully specified images whose prompt stated {@code value} for {@code given}
+     * in which the reader confirmed attribute {@code a} (NaN if there are none).
+     */
+    public double accuracy(Attribute a, Attribute given, Enum<?> value) {
+        int n = 0;
+        for (int count : confusion.get(given)[value.ordinal()]) {
+            n += count;
+        }
+        return n == 0 ? Double.NaN : rightByStated.get(a).get(given)[value.ordinal()] / (double) n;
+    }
+
     /** Every (prompt, left-out attribute, value) cell, in prompt order. */
     public List<Cell> cells() {
         List<Cell> out = new ArrayList<>();
@@ -135,7 +160,8 @@ public final class Adherence {
 
     /**
      * The human-readable report under a first line of {@code settings}: per-attribute accuracy,
-     * the confusion of every attribute not read perfectly, then every left-out cell with planted,
+     * the confusion of every attribute not read perfectly and its accuracy by every stated
+     * value, then every left-out cell with planted,
      * measured, count and |diff|, and the verdicts.
      */
     public String report(String settings) {
@@ -150,6 +176,7 @@ public final class Adherence {
         for (Attribute a : Attribute.values()) {
             if (accuracy(a) < 1) {
                 appendConfusion(b, a);
+                appendAccuracyByStated(b, a);
             }
         }
         b.append(String.format(Locale.ROOT, "left-out attributes: measured vs planted frequency (gate |diff| <= %.2f)%n",
@@ -181,6 +208,18 @@ public final class Adherence {
             b.append(String.format(Locale.ROOT, "    %-10s", Attribute.wordOf(a.domain().get(i))));
             for (int n : c[i]) {
                 b.append(String.format(Locale.ROOT, " %8d", n));
+            }
+            b.append('\n');
+        }
+    }
+
+    private void appendAccuracyByStated(StringBuilder b, Attribute a) {
+        b.append(String.format(Locale.ROOT, "  %s accuracy by stated value:%n", a.word()));
+        for (Attribute given : Attribute.values()) {
+            b.append(String.format(Locale.ROOT, "    %-10s", given.word()));
+            for (Enum<?> v : given.domain()) {
+                double acc = accuracy(a, given, v);
+                b.append(String.format(Locale.ROOT, " %s %s", Attribute.wordOf(v), Double.isNaN(acc) ? "-" : String.format(Locale.ROOT, "%.3f", acc)));
             }
             b.append('\n');
         }

@@ -44,12 +44,21 @@ class AdherenceTest {
         assertArrayEquals(starRow, shape[Shape.STAR.ordinal()]);
         assertEquals(10, shape[Shape.CIRCLE.ordinal()][Shape.CIRCLE.ordinal()]);
         assertFalse(a.passes(), "shape 0.85 is below the 0.90 gate");
+        assertEquals(0.7, a.accuracy(Attribute.SHAPE, Attribute.SIZE, Size.SMALL), 1e-12);
+        assertEquals(1.0, a.accuracy(Attribute.SHAPE, Attribute.SIZE, Size.LARGE), 1e-12);
+        assertEquals(0.7, a.accuracy(Attribute.SHAPE, Attribute.SHAPE, Shape.STAR), 1e-12);
+        assertEquals(1.0, a.accuracy(Attribute.COLOR, Attribute.SIZE, Size.SMALL), 1e-12);
+        assertTrue(Double.isNaN(a.accuracy(Attribute.SHAPE, Attribute.BACKGROUND, Background.GRAY)), "no image stated gray");
 
         String report = a.report("settings line");
         assertTrue(report.startsWith("settings line\n"), report);
         assertTrue(report.contains("  shape confusion (rows stated, columns read, '-' unreadable):"), report);
         assertTrue(report.matches("(?s).*\\n    star\\s+0\\s+0\\s+0\\s+7\\s+2\\s+0\\s+1\\n.*"), report);
+        assertTrue(report.contains("  shape accuracy by stated value:\n"), report);
+        assertTrue(report.contains("    size       small 0.700 large 1.000\n"), report);
+        assertTrue(report.contains("    background white 0.700 black 1.000 gray -\n"), report);
         assertFalse(report.contains("color confusion"), "a perfectly read attribute needs no table");
+        assertFalse(report.contains("color accuracy by"), report);
         assertTrue(report.contains("  shape      accuracy 0.850  FAIL"), report);
         assertTrue(report.contains("accuracy gate: FAIL"), report);
     }
