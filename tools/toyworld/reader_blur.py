@@ -12,6 +12,7 @@ of every attribute and the shape accuracy of each small shape.
 import argparse
 import collections
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def main():
     p.add_argument("--sigmas", default="0,0.5,0.7,1.0")
     p.add_argument("--work", type=Path, default=REPO / ".cache/reader_blur")
     args = p.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
     render = args.work / "render"
     hspace("toyworld", "render", "--n", args.n, "--priors", REPO / "models/toy/priors.json", "--seed", args.seed,
            "--out", render)

@@ -25,7 +25,10 @@ import org.bytedeco.opencv.opencv_core.Rect;
  * border pixels, the object as the pixels far from the background, its shape from the
  * contour (ring: a contour with a hole, found through the contour hierarchy), its color from
  * the hue, its size from the area. Shapes are classified by the nearest of prototypes measured
- * on the {@link Renderer}'s own unjittered drawings, so reader and renderer share one geometry.
+ * on the {@link Renderer}'s own unjittered drawings, so reader and renderer share one geometry;
+ * the drawings are measured sharp and blurred, because generated images are softer than renders,
+ * and the features include the radial extent's 3-, 4- and 5-fold harmonics, which keep a
+ * blurred small star apart from a triangle after its notches have filled in.
  */
 public final class Reader {
 
@@ -40,20 +43,45 @@ public final class Reader {
     /** A gap between the contour and its hull deeper than this share of the enclosing radius counts as a notch. */
     private static final double NOTCH_DEPTH = 0.2;
 
+    /** Rays cast from the centroid to measure the radial extent. */
+    private static final int RAYS = 180;
+    /** Scales the radial harmonics (0.15 at most for Toy World outlines) to the other features' range. */
+    private static final double HARMONIC_WEIGHT = 4;
+
+    /** Gaussian blurs (sigma in pixels; 0: none) the prototype drawings are measured under. */
+    private static final double[] PROTOTYPE_BLURS = {0, 0.5, 0.8, 1.1};
+
     private final Map<Shape, double[][]> prototypes = new EnumMap<>(Shape.class);
 
-    /** Measures the shape prototypes on the renderer's unjittered drawings. */
+    /** Measures the shape prototypes on the renderer's unjittered drawings, sharp and blurred. */
     public Reader() {
         Renderer renderer = new Renderer();
         for (Shape s : Shape.values()) {
-            double[][] features = new double[Size.values().length][];
+            double[][] features = new double[Size.values().length * PROTOTYPE_BLURS.length][];
+            int k = 0;
             for (Size z : Size.values()) {
                 try (Mat img = renderer.renderExact(new Attributes(s, Color.RED, z, Background.GRAY))) {
-                    features[z.ordinal()] = measure(img).features;
+                    for (double sigma : PROTOTYPE_BLURS) {
+                        try (Mat b = blurred(img, sigma)) {
+                            features[k++] = measure(b).features;
+                        }
+                    }
                 }
             }
             prototypes.put(s, features);
         }
+    }
+
+    /** A blurred copy of {@code img} (a plain copy for sigma 0), for the caller to close. */
+    static Mat blurred(Mat img, double sigma) {
+        if (sigma == 0) {
+            return img.clone();
+        }
+        Mat out = new Mat();
+        try (org.bytedeco.opencv.opencv_core.Size auto = new org.bytedeco.opencv.opencv_core.Size(0, 0)) {
+            opencv_imgproc.GaussianBlur(img, out, auto, sigma);
+        }
+        return out;
     }
 
     /**
@@ -217,15 +245,18 @@ public final class Reader {
                     holeArea = Math.max(holeArea, opencv_imgproc.contourArea(contours.get(child)));
                 }
                 Mat contour = contours.get(outer);
-                double[] f = shapeFeatures(contour, outerArea, holeArea);
+                double[] f = shapeFeatures(contour, outerArea, holeArea, radialHarmonics(mask8, contour));
                 double area = outerArea / (UPSAMPLE * UPSAMPLE);
                 return new Measurement(background, f, area, hue);
             }
         }
     }
 
-    /** Solidity, fill of the enclosing circle, fill of the bounding box, vertical centroid offset, hole share, and notch count (scaled to comparable ranges). */
-    private static double[] shapeFeatures(Mat contour, double area, double holeArea) {
+    /**
+     * Solidity, fill of the enclosing circle, fill of the bounding box, vertical centroid offset,
+     * hole share, notch count and the radial harmonics (scaled to comparable ranges).
+     */
+    private static double[] shapeFeatures(Mat contour, double area, double holeArea, double[] harmonics) {
         double hullArea;
         try (Mat hull = new Mat()) {
             opencv_imgproc.convexHull(contour, hull);
@@ -253,8 +284,58 @@ public final class Reader {
             area / Math.max(boxArea, 1e-9),
             2 * centroidOffset,
             2 * holeArea / Math.max(area, 1e-9),
-            0.1 * notches
+            0.1 * notches,
+            HARMONIC_WEIGHT * harmonics[0],
+            HARMONIC_WEIGHT * harmonics[1],
+            HARMONIC_WEIGHT * harmonics[2]
         };
+    }
+
+    /**
+     * The 3-, 4- and 5-fold Fourier amplitudes of the object's radial extent (the farthest
+     * mask pixel from the centroid, over angle), relative to its mean: a triangle's, a square's
+     * or cross's and a star's points. Blur lowers them but keeps which one dominates, where
+     * notch depth and solidity of a small star fall to a triangle's.
+     */
+    private static double[] radialHarmonics(Mat mask8, Mat contour) {
+        int side = mask8.rows();
+        byte[] mask = new byte[side * side];
+        mask8.data().get(mask);
+        double cx;
+        double cy;
+        try (Moments mo = opencv_imgproc.moments(contour)) {
+            cx = mo.m10() / Math.max(mo.m00(), 1e-9);
+            cy = mo.m01() / Math.max(mo.m00(), 1e-9);
+        }
+        double[] re = new double[3];
+        double[] im = new double[3];
+        double sum = 0;
+        for (int j = 0; j < RAYS; j++) {
+            double t = 2 * Math.PI * j / RAYS;
+            double dx = Math.cos(t);
+            double dy = Math.sin(t);
+            double extent = 0;
+            for (double r = 0.5; ; r += 0.5) {
+                int x = (int) Math.round(cx + r * dx);
+                int y = (int) Math.round(cy + r * dy);
+                if (x < 0 || y < 0 || x >= side || y >= side) {
+                    break;
+                }
+                if (mask[y * side + x] != 0) {
+                    extent = r;
+                }
+            }
+            sum += extent;
+            for (int k = 0; k < 3; k++) {
+                re[k] += extent * Math.cos((k + 3) * t);
+                im[k] += extent * Math.sin((k + 3) * t);
+            }
+        }
+        double[] out = new double[3];
+        for (int k = 0; k < 3; k++) {
+            out[k] = sum == 0 ? 0 : Math.hypot(re[k], im[k]) / sum;
+        }
+        return out;
     }
 
     /** Counts the gaps between a contour and its convex hull deeper than {@code minDepth}. */
