@@ -4,8 +4,10 @@ import static org.bytedeco.opencv.global.opencv_core.CV_32F;
 import static org.bytedeco.opencv.global.opencv_core.CV_8U;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.CHAIN_APPROX_NONE;
+import static org.bytedeco.opencv.global.opencv_imgproc.FILLED;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.LINE_8;
 import static org.bytedeco.opencv.global.opencv_imgproc.RETR_CCOMP;
 import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_BINARY;
 
@@ -19,6 +21,7 @@ import org.bytedeco.opencv.opencv_core.MatVector;
 import org.bytedeco.opencv.opencv_core.Moments;
 import org.bytedeco.opencv.opencv_core.Point2f;
 import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
 
 /**
  * Reads the four attributes back from a Toy World image (DESIGN.md): the background from the
@@ -245,7 +248,7 @@ public final class Reader {
                     holeArea = Math.max(holeArea, opencv_imgproc.contourArea(contours.get(child)));
                 }
                 Mat contour = contours.get(outer);
-                double[] f = shapeFeatures(contour, outerArea, holeArea, radialHarmonics(mask8, contour));
+                double[] f = shapeFeatures(contour, outerArea, holeArea, radialHarmonics(contours, outer, mask8.rows()));
                 double area = outerArea / (UPSAMPLE * UPSAMPLE);
                 return new Measurement(background, f, area, hue);
             }
@@ -293,17 +296,21 @@ public final class Reader {
 
     /**
      * The 3-, 4- and 5-fold Fourier amplitudes of the object's radial extent (the farthest
-     * mask pixel from the centroid, over angle), relative to its mean: a triangle's, a square's
-     * or cross's and a star's points. Blur lowers them but keeps which one dominates, where
-     * notch depth and solidity of a small star fall to a triangle's.
+     * pixel of its filled outline from the centroid, over angle), relative to its mean: a
+     * triangle's, a square's or cross's and a star's points. Blur lowers them but keeps which
+     * one dominates, where notch depth and solidity of a small star fall to a triangle's. Only
+     * the object's own outline ({@code contours[outer]}) is filled, so specks elsewhere in the
+     * image do not stretch the extent.
      */
-    private static double[] radialHarmonics(Mat mask8, Mat contour) {
-        int side = mask8.rows();
+    private static double[] radialHarmonics(MatVector contours, int outer, int side) {
         byte[] mask = new byte[side * side];
-        mask8.data().get(mask);
+        try (Mat filled = new Mat(side, side, CV_8U, new Scalar(0, 0, 0, 0)); Scalar white = new Scalar(255, 255, 255, 0)) {
+            opencv_imgproc.drawContours(filled, contours, outer, white, FILLED, LINE_8, null, Integer.MAX_VALUE, null);
+            filled.data().get(mask);
+        }
         double cx;
         double cy;
-        try (Moments mo = opencv_imgproc.moments(contour)) {
+        try (Moments mo = opencv_imgproc.moments(contours.get(outer))) {
             cx = mo.m10() / Math.max(mo.m00(), 1e-9);
             cy = mo.m01() / Math.max(mo.m00(), 1e-9);
         }
