@@ -112,6 +112,9 @@ public final class Adherence {
      * in which the reader confirmed attribute {@code a} (NaN if there are none).
      */
     public double accuracy(Attribute a, Attribute given, Enum<?> value) {
+        if (!given.domain().contains(value)) {
+            throw new IllegalArgumentException(Attribute.wordOf(value) + " is not a " + given.word());
+        }
         int n = 0;
         for (int count : confusion.get(given)[value.ordinal()]) {
             n += count;
@@ -161,8 +164,7 @@ public final class Adherence {
     /**
      * The human-readable report under a first line of {@code settings}: per-attribute accuracy,
      * the confusion of every attribute not read perfectly and its accuracy by every stated
-     * value, then every left-out cell with planted,
-     * measured, count and |diff|, and the verdicts.
+     * value, then every left-out cell with planted, measured, count and |diff|, and the verdicts.
      */
     public String report(String settings) {
         StringBuilder b = new StringBuilder(settings).append('\n');

@@ -77,6 +77,9 @@ public final class Reader {
 
     /** A blurred copy of {@code img} (a plain copy for sigma 0), for the caller to close. */
     static Mat blurred(Mat img, double sigma) {
+        if (!(sigma >= 0)) {
+            throw new IllegalArgumentException("blur sigma must be >= 0, got " + sigma);
+        }
         if (sigma == 0) {
             return img.clone();
         }
@@ -140,6 +143,15 @@ public final class Reader {
             }
         }
         return best;
+    }
+
+    /**
+     * The shape features of the object in an 8-bit BGR image, null when none stands out; the
+     * last three are the weighted 3-, 4- and 5-fold radial harmonics. For tests of what the
+     * features hold.
+     */
+    static double[] features(Mat bgr) {
+        return measure(bgr).features;
     }
 
     /** What one image measures; {@code features} is null when no object stands out. */
@@ -248,7 +260,8 @@ public final class Reader {
                     holeArea = Math.max(holeArea, opencv_imgproc.contourArea(contours.get(child)));
                 }
                 Mat contour = contours.get(outer);
-                double[] f = shapeFeatures(contour, outerArea, holeArea, radialHarmonics(contours, outer, mask8.rows()));
+                double[] centroid = centroid(contour);
+                double[] f = shapeFeatures(contour, outerArea, holeArea, centroid, radialHarmonics(contours, outer, big, centroid));
                 double area = outerArea / (UPSAMPLE * UPSAMPLE);
                 return new Measurement(background, f, area, hue);
             }
@@ -259,7 +272,7 @@ public final class Reader {
      * Solidity, fill of the enclosing circle, fill of the bounding box, vertical centroid offset,
      * hole share, notch count and the radial harmonics (scaled to comparable ranges).
      */
-    private static double[] shapeFeatures(Mat contour, double area, double holeArea, double[] harmonics) {
+    private static double[] shapeFeatures(Mat contour, double area, double holeArea, double[] centroid, double[] harmonics) {
         double hullArea;
         try (Mat hull = new Mat()) {
             opencv_imgproc.convexHull(contour, hull);
@@ -274,12 +287,11 @@ public final class Reader {
         // square (1.0) from a blurred cross, which rounds into a diamond (about 0.5).
         double boxArea;
         double centroidOffset;
-        try (Rect box = opencv_imgproc.boundingRect(contour); Moments mo = opencv_imgproc.moments(contour)) {
+        try (Rect box = opencv_imgproc.boundingRect(contour)) {
             boxArea = (double) box.width() * box.height();
             // An upright triangle's centroid sits a sixth of its height below the box centre;
             // a diamond's (a blurred cross) sits at the centre, though both fill half the box.
-            double cy = mo.m01() / Math.max(mo.m00(), 1e-9);
-            centroidOffset = Math.abs(cy - (box.y() + box.height() / 2.0)) / Math.max(box.height(), 1);
+            centroidOffset = Math.abs(centroid[1] - (box.y() + box.height() / 2.0)) / Math.max(box.height(), 1);
         }
         return new double[] {
             area / Math.max(hullArea, 1e-9),
@@ -294,26 +306,35 @@ public final class Reader {
         };
     }
 
+    /** The contour's centroid (x, y); its bounding box's centre when it encloses no area. */
+    private static double[] centroid(Mat contour) {
+        try (Moments mo = opencv_imgproc.moments(contour)) {
+            if (mo.m00() > 0) {
+                return new double[] {mo.m10() / mo.m00(), mo.m01() / mo.m00()};
+            }
+        }
+        try (Rect box = opencv_imgproc.boundingRect(contour)) {
+            return new double[] {box.x() + box.width() / 2.0, box.y() + box.height() / 2.0};
+        }
+    }
+
     /**
-     * The 3-, 4- and 5-fold Fourier amplitudes of the object's radial extent (the farthest
-     * pixel of its filled outline from the centroid, over angle), relative to its mean: a
-     * triangle's, a square's or cross's and a star's points. Blur lowers them but keeps which
-     * one dominates, where notch depth and solidity of a small star fall to a triangle's. Only
-     * the object's own outline ({@code contours[outer]}) is filled, so specks elsewhere in the
-     * image do not stretch the extent.
+     * The 3-, 4- and 5-fold harmonics of the object's radial extent (the farthest pixel of its
+     * filled outline from the centroid, over angle): each DFT coefficient's magnitude over the
+     * constant term (half the relative amplitude a of an extent R(1 + a cos k theta)). They
+     * carry a triangle's, a square's or cross's and a star's points; blur lowers them but keeps
+     * which one dominates, where notch depth and solidity of a small star fall to a triangle's.
+     * Only the object's own outline ({@code contours[outer]}) is filled, so specks elsewhere in
+     * the image do not stretch the extent.
      */
-    private static double[] radialHarmonics(MatVector contours, int outer, int side) {
+    private static double[] radialHarmonics(MatVector contours, int outer, int side, double[] centroid) {
         byte[] mask = new byte[side * side];
-        try (Mat filled = new Mat(side, side, CV_8U, new Scalar(0, 0, 0, 0)); Scalar white = new Scalar(255, 255, 255, 0)) {
+        try (Scalar black = new Scalar(0.0); Mat filled = new Mat(side, side, CV_8U, black); Scalar white = new Scalar(255.0)) {
             opencv_imgproc.drawContours(filled, contours, outer, white, FILLED, LINE_8, null, Integer.MAX_VALUE, null);
             filled.data().get(mask);
         }
-        double cx;
-        double cy;
-        try (Moments mo = opencv_imgproc.moments(contours.get(outer))) {
-            cx = mo.m10() / Math.max(mo.m00(), 1e-9);
-            cy = mo.m01() / Math.max(mo.m00(), 1e-9);
-        }
+        double cx = centroid[0];
+        double cy = centroid[1];
         double[] re = new double[3];
         double[] im = new double[3];
         double sum = 0;

@@ -3,6 +3,7 @@ package io.hspace.toyworld;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -61,6 +62,38 @@ class AdherenceTest {
         assertFalse(report.contains("color accuracy by"), report);
         assertTrue(report.contains("  shape      accuracy 0.850  FAIL"), report);
         assertTrue(report.contains("accuracy gate: FAIL"), report);
+    }
+
+    @Test
+    void accuracyByStatedValueSplitsOnTheStatedAttributeNamed() throws Exception {
+        Adherence a = adherence();
+        add(a, "a small red star on a white background", null, 4);
+        add(a, "a small blue circle on a gray background", Shape.SQUARE, 4);
+        add(a, "a large red circle on a white background", null, 2);
+        add(a, "a large blue star on a black background", null, 2);
+
+        assertEquals(0.5, a.accuracy(Attribute.SHAPE, Attribute.SIZE, Size.SMALL), 1e-12);
+        assertEquals(1.0, a.accuracy(Attribute.SHAPE, Attribute.SIZE, Size.LARGE), 1e-12);
+        assertEquals(1.0, a.accuracy(Attribute.SHAPE, Attribute.SHAPE, Shape.STAR), 1e-12);
+        assertEquals(2 / 6.0, a.accuracy(Attribute.SHAPE, Attribute.SHAPE, Shape.CIRCLE), 1e-12);
+        assertEquals(2 / 6.0, a.accuracy(Attribute.SHAPE, Attribute.COLOR, Color.BLUE), 1e-12);
+        assertEquals(0.0, a.accuracy(Attribute.SHAPE, Attribute.BACKGROUND, Background.GRAY), 1e-12);
+        assertEquals(1.0, a.accuracy(Attribute.COLOR, Attribute.SHAPE, Shape.CIRCLE), 1e-12);
+        assertTrue(Double.isNaN(a.accuracy(Attribute.SHAPE, Attribute.COLOR, Color.GREEN)), "no image stated green");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> a.accuracy(Attribute.SHAPE, Attribute.SIZE, Shape.SQUARE));
+        assertTrue(e.getMessage().contains("square is not a size"), e.getMessage());
+    }
+
+    /** Adds {@code n} images of {@code prompt} read as stated, but for {@code misreadShape} when not null. */
+    private static void add(Adherence a, String prompt, Shape misreadShape, int n) {
+        Stated read = CaptionGrammar.parse(prompt);
+        if (misreadShape != null) {
+            read = read.with(Attribute.SHAPE, misreadShape);
+        }
+        for (int i = 0; i < n; i++) {
+            a.add(prompt, read);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.hspace.toyworld;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,50 @@ class ReaderTest {
         for (Attribute a : Attribute.values()) {
             double accuracy = right.getOrDefault(a, 0) / (double) IMAGES;
             assertTrue(accuracy >= REQUIRED, a.word() + " accuracy " + accuracy + " < " + REQUIRED + " at blur sigma " + blurSigma);
+        }
+    }
+
+    /** The k-fold harmonic of a shape's points dominates, sharp or blurred; a circle has none to speak of. */
+    @ParameterizedTest
+    @ValueSource(doubles = {0, 1.0})
+    void radialHarmonicsFollowEachShapesPoints(double blurSigma) {
+        Renderer renderer = new Renderer();
+        for (Size size : Size.values()) {
+            for (Shape shape : Shape.values()) {
+                double[] h;
+                try (Mat img = renderer.renderExact(new Attributes(shape, Color.GREEN, size, Background.WHITE));
+                        Mat soft = Reader.blurred(img, blurSigma)) {
+                    double[] f = Reader.features(soft);
+                    h = java.util.Arrays.copyOfRange(f, f.length - 3, f.length);
+                }
+                String what = size + " " + shape + " at blur " + blurSigma + ": " + java.util.Arrays.toString(h);
+                switch (shape) {
+                    case CIRCLE, RING -> assertTrue(Math.max(h[0], Math.max(h[1], h[2])) < 0.05, what);
+                    case TRIANGLE -> assertTrue(h[0] > 0.2 && h[0] > 4 * Math.max(h[1], h[2]), what);
+                    case SQUARE, CROSS -> assertTrue(h[1] > 0.1 && h[1] > 4 * Math.max(h[0], h[2]), what);
+                    case STAR -> assertTrue(h[2] > 0.2 && h[2] > 4 * Math.max(h[0], h[1]), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSpeckAwayFromTheObjectChangesNeitherItsHarmonicsNorItsReading() {
+        Attributes truth = new Attributes(Shape.STAR, Color.BLUE, Size.SMALL, Background.GRAY);
+        try (Mat clean = new Renderer().renderExact(truth); Mat specked = clean.clone();
+                org.bytedeco.javacpp.indexer.UByteIndexer px = specked.createIndexer()) {
+            for (int y = 2; y < 4; y++) {
+                for (int x = 2; x < 4; x++) {
+                    for (int c = 0; c < 3; c++) {
+                        px.put(y, x, c, px.get(16, 16, c));
+                    }
+                }
+            }
+            double[] f = Reader.features(clean);
+            double[] g = Reader.features(specked);
+            assertArrayEquals(java.util.Arrays.copyOfRange(f, f.length - 3, f.length),
+                    java.util.Arrays.copyOfRange(g, g.length - 3, g.length), 1e-12);
+            assertEquals(truth, new Reader().read(specked).attributes().complete());
         }
     }
 
