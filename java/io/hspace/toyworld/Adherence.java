@@ -83,14 +83,11 @@ public final class Adherence {
     /** Share of fully specified images whose attribute {@code a} the reader confirmed (NaN if none). */
     public double accuracy(Attribute a) {
         int right = 0;
-        int n = 0;
         int[][] c = confusion.get(a);
         for (int i = 0; i < c.length; i++) {
             right += c[i][i];
-            for (int count : c[i]) {
-                n += count;
-            }
         }
+        int n = fullySpecifiedImages();
         return n == 0 ? Double.NaN : right / (double) n;
     }
 

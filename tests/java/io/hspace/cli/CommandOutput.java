@@ -1,6 +1,7 @@
 package io.hspace.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -19,6 +20,19 @@ final class CommandOutput {
             assertEquals(0, Main.commandLine().execute(args));
         } finally {
             System.setOut(old);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The standard error of {@code hspace args...}, asserting that it fails (a nonzero exit status). */
+    static String runFailing(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            assertNotEquals(0, Main.commandLine().execute(args));
+        } finally {
+            System.setErr(old);
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }

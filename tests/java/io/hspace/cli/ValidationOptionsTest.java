@@ -2,9 +2,6 @@ package io.hspace.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,17 +29,8 @@ class ValidationOptionsTest {
     void aNegativeBatchIsRefusedNamingTheOptionAndWritesNothing(List<String> command) {
         List<String> args = new ArrayList<>(command.stream().map(a -> a.equals("IMAGES") ? tmp.toString() : a).toList());
         args.addAll(List.of("--batch", "-1", "--out", tmp.resolve("out").toString()));
-        PrintStream old = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int status;
-        try {
-            status = Main.commandLine().execute(args.toArray(String[]::new));
-        } finally {
-            System.setErr(old);
-        }
-        assertTrue(status != 0);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--batch must be 0"), err.toString());
+        String err = CommandOutput.runFailing(args.toArray(String[]::new));
+        assertTrue(err.contains("--batch must be 0"), err);
         assertTrue(Files.notExists(tmp.resolve("out")), "nothing written");
     }
 }
