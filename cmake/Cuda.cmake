@@ -42,6 +42,10 @@ if(HSPACE_WITH_CUDA)
   target_link_libraries(hspace_torch_cuda INTERFACE
     "-Wl,--no-as-needed" "${_hspace_torch_lib}/libtorch_cuda.so" "${_hspace_torch_lib}/libc10_cuda.so" "-Wl,--as-needed")
   target_compile_definitions(hspace_torch_cuda INTERFACE HSPACE_WITH_CUDA=1)
+  # The kernels need the shared CUDA runtime at load time: torch's own (pip) first, then the toolkit's.
+  get_filename_component(_hspace_cuda_bin "${CMAKE_CUDA_COMPILER}" DIRECTORY)
+  file(GLOB _hspace_pip_cuda_libs "${HSPACE_TORCH_PREFIX}/../nvidia/*/lib")
+  list(APPEND HSPACE_TORCH_RPATH ${_hspace_pip_cuda_libs} "${_hspace_cuda_bin}/../lib64")
   message(STATUS "hspace: building with CUDA (nvcc ${CMAKE_CUDA_COMPILER_VERSION})")
 elseif(NOT HSPACE_TORCH_HAS_CUDA)
   message(STATUS "hspace: building CPU-only (this LibTorch has no CUDA)")

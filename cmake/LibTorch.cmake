@@ -49,7 +49,11 @@ if(EXISTS "${_hspace_torch_config}")
 endif()
 
 set(HSPACE_TORCH_VERSION "unknown")
-set(_hspace_version_h "${HSPACE_TORCH_PREFIX}/include/torch/csrc/api/include/torch/version.h")
+# torch >= 2.10 moved the version macros to torch/headeronly/version.h.
+set(_hspace_version_h "${HSPACE_TORCH_PREFIX}/include/torch/headeronly/version.h")
+if(NOT EXISTS "${_hspace_version_h}")
+  set(_hspace_version_h "${HSPACE_TORCH_PREFIX}/include/torch/csrc/api/include/torch/version.h")
+endif()
 if(EXISTS "${_hspace_version_h}")
   foreach(_part MAJOR MINOR PATCH)
     file(STRINGS "${_hspace_version_h}" _hspace_line REGEX "#define TORCH_VERSION_${_part} ")

@@ -53,6 +53,12 @@ hspace::engine::EngineOptions to_options(const hs_engine_params& params) {
     case HS_DTYPE_BF16: options.dtype = torch::kBFloat16; break;
     default: throw std::runtime_error("unknown dtype code " + std::to_string(params.dtype));
   }
+  switch (params.memory_format) {
+    case HS_MEMORY_AUTO:
+    case HS_MEMORY_CONTIGUOUS: options.channels_last = false; break;
+    case HS_MEMORY_CHANNELS_LAST: options.channels_last = true; break;
+    default: throw std::runtime_error("unknown memory_format code " + std::to_string(params.memory_format));
+  }
   if (params.num_threads < 0) throw std::runtime_error("num_threads must be >= 0");
   if (params.num_threads > 0) torch::set_num_threads(params.num_threads);
   return options;
@@ -92,6 +98,7 @@ void hs_engine_params_init(hs_engine_params* params) {
   params->device = -1;
   params->dtype = HS_DTYPE_AUTO;
   params->num_threads = 0;
+  params->memory_format = HS_MEMORY_AUTO;
 }
 
 hs_engine* hs_engine_create(const char* model_dir, const hs_engine_params* params) {

@@ -80,6 +80,7 @@ Pipeline::Pipeline(const std::filesystem::path& dir, EngineOptions options)
     } else if (component.class_name == "UNet2DConditionModel") {
       unet_ = models::load_unet(folder_.config(component), folder_.config_path(component).string(), weights,
                                 component.name, options_.device, options_.dtype);
+      if (options_.channels_last) unet_->use_channels_last();
       summary.loaded = true;
     } else if (component.class_name == "AutoencoderKL") {
       vae_ = models::load_vae(folder_.config(component), folder_.config_path(component).string(), weights,
@@ -158,6 +159,7 @@ std::string Pipeline::describe_json() const {
       {"family", Json::make_string(family_)},
       {"device", Json::make_string(options_.device.str())},
       {"dtype", Json::make_string(dtype_name(options_.dtype))},
+      {"memory_format", Json::make_string(options_.channels_last ? "channels_last" : "contiguous")},
       {"components", Json::make_array(std::move(components))},
   };
   if (!unet_.is_empty() && unet_->config().sample_height > 0) {

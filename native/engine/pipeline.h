@@ -20,6 +20,7 @@ namespace hspace::engine {
 struct EngineOptions {
   torch::Device device = torch::kCPU;
   torch::Dtype dtype = torch::kFloat32;
+  bool channels_last = false;  // the U-Net in NHWC memory
 };
 
 /// What `hspace info` shows about one component.

@@ -15,11 +15,18 @@ enum hs_dtype : int32_t {
   HS_DTYPE_BF16 = 3,
 };
 
+enum hs_memory_format : int32_t {
+  HS_MEMORY_AUTO = 0,           // the engine's choice: contiguous (docs/BENCHMARKS.md, "channels-last")
+  HS_MEMORY_CONTIGUOUS = 1,     // NCHW
+  HS_MEMORY_CHANNELS_LAST = 2,  // NHWC: cuDNN's tensor-core convolutions work in it without transposes
+};
+
 /// Settings for hs_engine_create. Fill with hs_engine_params_init, then override.
 struct hs_engine_params {
-  int32_t device;       // -1: CPU; >= 0: CUDA device index
-  int32_t dtype;        // an hs_dtype
-  int32_t num_threads;  // CPU intra-op threads; 0 leaves LibTorch's default
+  int32_t device;         // -1: CPU; >= 0: CUDA device index
+  int32_t dtype;          // an hs_dtype
+  int32_t num_threads;    // CPU intra-op threads; 0 leaves LibTorch's default
+  int32_t memory_format;  // an hs_memory_format, for the U-Net's weights and activations
 };
 
 /// An opened model: a diffusers pipeline folder or a single transformers/diffusers component.

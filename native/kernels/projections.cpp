@@ -58,6 +58,7 @@ SimilarityOutput similarity_cuda(const torch::Tensor& a, const torch::Tensor& b,
   auto ac = a.to(type).contiguous();
   auto bc = b.to(type).contiguous();
   const int64_t n = ac.size(0), m = bc.size(0), d = ac.size(1);
+  if (n == 0 || m == 0) return similarity_reference(ac, bc, kind, top_k);  // a kernel grid cannot be empty
   const c10::cuda::CUDAGuard guard(ac.device());
   void* stream = c10::cuda::getCurrentCUDAStream(ac.device().index()).stream();
   auto f32 = ac.options().dtype(torch::kFloat32);

@@ -326,6 +326,7 @@ UNet2DConditionModelImpl::Trunk UNet2DConditionModelImpl::run_trunk(const torch:
   check_inputs(sample, timestep, context, extra);
   Trunk trunk;
   auto x = config_.center_input_sample ? 2 * sample - 1.0 : sample;           // [B, 4, H, W]
+  if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   trunk.emb = time_embedding(x, timestep, extra);                              // [B, time_embed_dim]
   x = conv_in_->forward(x);                                                    // [B, C0, H, W]
   if (keep_skips) trunk.skips.push_back(x);
@@ -334,6 +335,13 @@ UNet2DConditionModelImpl::Trunk UNet2DConditionModelImpl::run_trunk(const torch:
   }
   trunk.h = mid_block_->forward(x, trunk.emb, context);                        // [B, C_last, h, w]: h-space
   return trunk;
+}
+
+void UNet2DConditionModelImpl::use_channels_last() {
+  for (auto& p : parameters()) {
+    if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  channels_last_ = true;
 }
 
 torch::Tensor UNet2DConditionModelImpl::forward_to_mid(const torch::Tensor& sample, const torch::Tensor& timestep,

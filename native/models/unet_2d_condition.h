@@ -91,6 +91,9 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
   torch::Tensor forward_to_mid(const torch::Tensor& sample, const torch::Tensor& timestep,
                                const torch::Tensor& encoder_hidden_states, const UNetConditioning& extra = {});
   const UNet2DConditionConfig& config() const { return config_; }
+  /// Moves the convolution weights to NHWC memory; forward then hands conv_in an NHWC sample,
+  /// and the layout propagates through the convolutions. Values are unchanged.
+  void use_channels_last();
 
  private:
   struct Trunk {
@@ -106,6 +109,7 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
                     const UNetConditioning& extra) const;
 
   UNet2DConditionConfig config_;
+  bool channels_last_ = false;
   Timesteps time_proj_;
   Timesteps add_time_proj_;
   torch::nn::Conv2d conv_in_{nullptr};

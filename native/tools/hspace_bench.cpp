@@ -9,7 +9,8 @@
 //            "guidance": G, "width": W, "height": H, "capture_steps": [...], "batch_size": B,
 //            "scheduler": "" | "ddim" | "euler" | "lcm", "pooling": "none" | "spatial-mean",
 //            "images": false,
-//            "text_per_item": false, "attention": "fused" | "math"}
+//            "text_per_item": false, "attention": "fused" | "math",
+//            "memory_format": "auto" | "contiguous" | "channels_last"}
 // The last two exist for ablations: text_per_item hands the engine one prompt row per item, so
 // it encodes the text prompts x seeds times instead of once per prompt; "math" turns off
 // LibTorch's fused scaled-dot-product attention kernels (flash, memory-efficient), leaving its
@@ -92,6 +93,11 @@ int main(int argc, char** argv) {
     params.device = device;
     params.num_threads = threads;
     params.dtype = dtype == "fp32" ? HS_DTYPE_F32 : dtype == "fp16" ? HS_DTYPE_F16 : dtype == "bf16" ? HS_DTYPE_BF16 : HS_DTYPE_AUTO;
+    if (const auto* m = job.find("memory_format")) {
+      const auto& name = m->as_string("memory_format");
+      params.memory_format = name == "contiguous" ? HS_MEMORY_CONTIGUOUS
+                             : name == "channels_last" ? HS_MEMORY_CHANNELS_LAST : HS_MEMORY_AUTO;
+    }
     hs_engine* engine = hs_engine_create(model.c_str(), &params);
 
     std::vector<int64_t> ids, negative = int_list(job, "negative_ids");
@@ -120,6 +126,7 @@ int main(int argc, char** argv) {
     if (const auto* a = job.find("attention"); a && a->as_string("attention") == "math") {
       at::globalContext().setSDPUseFlash(false);
       at::globalContext().setSDPUseMemEfficient(false);
+      at::globalContext().setSDPUseCuDNN(false);
     }
     std::vector<int32_t> capture;
     for (auto s : int_list(job, "capture_steps")) capture.push_back(static_cast<int32_t>(s));

@@ -162,6 +162,29 @@ TEST_P(PipelineRun, MatchesDiffusers) {
   std::cout << ", images " << image_error << "\n";
 }
 
+// Every golden run on a CUDA device in fp32 with TF32 off (skipped without one), in both memory
+// layouts: h, h_uncond and images at the CPU's bound. Noise is drawn on the CPU, as diffusers does.
+TEST_P(PipelineRun, MatchesDiffusersOnCuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
+  const GoldenRun& run = GetParam();
+  const GoldenPipeline& g = golden(run.pipeline);
+  for (bool channels_last : {false, true}) {
+    Pipeline pipeline(g.dir, EngineOptions{torch::kCUDA, torch::kFloat32, channels_last});
+    ExtractOutput out = extract(pipeline, job_for(run));
+    double h_error = max_relative_error(out.h, golden_tensor(g, run.name + ".h"));
+    double image_error = max_relative_error(out.images, golden_tensor(g, run.name + ".images"));
+    std::cout << "[parity] cuda " << run.pipeline << "/" << run.name << (channels_last ? " channels-last" : "")
+              << ": h " << h_error << ", images " << image_error << "\n";
+    EXPECT_LE(h_error, kRunTolerance) << "h" << (channels_last ? " (channels-last)" : "");
+    EXPECT_LE(image_error, kRunTolerance) << "images" << (channels_last ? " (channels-last)" : "");
+    if (run.cfg) {
+      EXPECT_LE(max_relative_error(out.h_uncond, golden_tensor(g, run.name + ".h_uncond")), kRunTolerance) << "h_uncond";
+    }
+  }
+}
+
 // Early stop: capturing only the last step without images runs the down path and mid-block there
 // (forward_to_mid) and nothing after; h must be what the full run saw at that step.
 TEST_P(PipelineRun, LastStepAloneEqualsFullRun) {

@@ -107,6 +107,51 @@ TEST_P(UNetParity, ForwardToMidEqualsMidBlockOfFullForward) {
   EXPECT_EQ(h.sizes(), golden->tensor("mid").sizes());
 }
 
+// NHWC memory (the engine's choice on CUDA in half precision) changes the layout, not the values.
+TEST_P(UNetParity, ChannelsLastMatchesDiffusers) {
+  torch::NoGradGuard no_grad;
+  auto golden = testing::golden_file(unet_dir(GetParam()) / "golden.safetensors");
+  auto unet = load(GetParam());
+  unet->use_channels_last();
+  auto in = inputs_of(*golden);
+  auto out = unet->forward(in.latents, in.timestep, in.context, in.extra);
+  EXPECT_TRUE(out.mid.is_contiguous(torch::MemoryFormat::ChannelsLast)) << "the layout did not reach the mid-block";
+  EXPECT_LE(max_relative_error(out.sample, golden->tensor("out")), kTolerance);
+  EXPECT_LE(max_relative_error(out.mid, golden->tensor("mid")), kTolerance);
+}
+
+// The same golden forward on a CUDA device (skipped without one): fp32 with TF32 off at the parity
+// bound, fp16 and bf16 (in both memory layouts) within what their rounding allows.
+TEST_P(UNetParity, CudaMatchesDiffusers) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
+  torch::NoGradGuard no_grad;
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
+  auto golden = testing::golden_file(unet_dir(GetParam()) / "golden.safetensors");
+  auto dir = unet_dir(GetParam());
+  auto config = io::read_json_file((dir / "config.json").string());
+  auto weights = io::Checkpoint::open(dir / "diffusion_pytorch_model.safetensors");
+  struct Case { torch::Dtype dtype; bool channels_last; double tolerance; };
+  for (const Case& c : {Case{torch::kFloat32, false, kTolerance}, Case{torch::kFloat16, false, 2e-2},
+                        Case{torch::kFloat16, true, 2e-2}, Case{torch::kBFloat16, true, 8e-2}}) {
+    auto unet = models::load_unet(config, (dir / "config.json").string(), weights, "unet " + GetParam(),
+                                  torch::kCUDA, c.dtype);
+    if (c.channels_last) unet->use_channels_last();
+    auto in = inputs_of(*golden);
+    auto on_device = [&](const torch::Tensor& t) { return t.defined() ? t.to(torch::kCUDA, c.dtype) : t; };
+    in.extra.text_embeds = on_device(in.extra.text_embeds);
+    in.extra.time_ids = on_device(in.extra.time_ids);
+    in.extra.timestep_cond = on_device(in.extra.timestep_cond);
+    auto out = unet->forward(on_device(in.latents), in.timestep.to(torch::kCUDA), on_device(in.context), in.extra);
+    double out_error = max_relative_error(out.sample, golden->tensor("out"));
+    double mid_error = max_relative_error(out.mid, golden->tensor("mid"));
+    std::cout << "[ parity ] cuda unet " << GetParam() << " " << c10::toString(c.dtype)
+              << (c.channels_last ? " channels-last" : "") << ": output " << out_error << ", mid-block " << mid_error << "\n";
+    EXPECT_LE(out_error, c.tolerance) << c10::toString(c.dtype);
+    EXPECT_LE(mid_error, c.tolerance) << c10::toString(c.dtype);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Golden, UNetParity, ::testing::Values("sd15", "sd21", "sdxl", "lcm_sd15"));
 
 TEST(UNet, LatentSizeNotAMultipleOfTheDownsamplingMatchesDiffusers) {
