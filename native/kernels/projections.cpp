@@ -88,9 +88,6 @@ SimilarityOutput similarity_cuda(const torch::Tensor& a, const torch::Tensor& b,
 #endif
 
 SimilarityOutput similarity(const torch::Tensor& a, const torch::Tensor& b, Similarity kind, int64_t top_k) {
-#ifdef HSPACE_WITH_CUDA
-  if (a.is_cuda()) return similarity_cuda(a, b, kind, top_k);
-#endif
   return similarity_reference(a, b, kind, top_k);
 }
 

@@ -1,7 +1,9 @@
 // Batched similarity of h-vectors: N query rows against M reference rows of width D, as
 // cosine similarity, scalar projection onto the references, or plain dot product, with an
-// optional per-row top-k. The analyses call it for every score; on CUDA a fused kernel does
-// normalisation, products and top-k in one pass (kernels/projections.cu), elsewhere LibTorch.
+// optional per-row top-k. The analyses call it for every score, and it runs on LibTorch on every
+// device: the fused CUDA kernel (kernels/projections.cu: normalisation, products and top-k in one
+// pass) agrees with it but took 1.8x as long as cuBLAS on an H200 (docs/BENCHMARKS.md), so it is
+// reachable through similarity_cuda only, for its parity tests and similarity_bench.
 #pragma once
 
 #include <cstdint>

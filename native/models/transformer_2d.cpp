@@ -34,7 +34,8 @@ torch::Tensor Transformer2DModelImpl::forward(const torch::Tensor& hidden, const
     x = block->as<BasicTransformerBlock>()->forward(x, context);                      // [B, HW, inner]
   }
   auto to_image = [&](const torch::Tensor& t) {
-    return t.reshape({batch, height, width, t.size(2)}).permute({0, 3, 1, 2}).contiguous();  // [B, C, H, W]
+    // Back in the layout the block was given (NCHW, or NHWC for a channels-last U-Net).
+    return t.reshape({batch, height, width, t.size(2)}).permute({0, 3, 1, 2}).contiguous(hidden.suggest_memory_format());
   };
   x = linear_ ? to_image(proj_out_linear_->forward(x)) : proj_out_conv_->forward(to_image(x));  // [B, C, H, W]
   return x + hidden;                                                                  // [B, C, H, W]

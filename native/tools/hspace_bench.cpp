@@ -10,7 +10,9 @@
 //            "scheduler": "" | "ddim" | "euler" | "lcm", "pooling": "none" | "spatial-mean",
 //            "images": false,
 //            "text_per_item": false, "attention": "fused" | "math",
-//            "memory_format": "auto" | "contiguous" | "channels_last"}
+//            "memory_format": "auto" | "contiguous" | "channels_last", "cudnn_benchmark": false}
+// "cudnn_benchmark" turns on cuDNN's autotuner for the process (off in the engine, whose runs
+// must repeat bit for bit: the autotuner may pick another algorithm in another process).
 // The last two exist for ablations: text_per_item hands the engine one prompt row per item, so
 // it encodes the text prompts x seeds times instead of once per prompt; "math" turns off
 // LibTorch's fused scaled-dot-product attention kernels (flash, memory-efficient), leaving its
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
       at::globalContext().setSDPUseMemEfficient(false);
       at::globalContext().setSDPUseCuDNN(false);
     }
+    if (const auto* c = job.find("cudnn_benchmark")) at::globalContext().setBenchmarkCuDNN(c->as_bool("cudnn_benchmark"));
     std::vector<int32_t> capture;
     for (auto s : int_list(job, "capture_steps")) capture.push_back(static_cast<int32_t>(s));
     hs_extract_request request;

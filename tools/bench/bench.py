@@ -143,8 +143,10 @@ def main():
     ap.add_argument("--peak-tflops", type=float, default=0,
                     help="the card's dense peak for --dtype (H100/H200 SXM fp16/bf16: 989); prints model-FLOP "
                          "utilisation and the floor (FLOPs / peak)")
-    ap.add_argument("--ablate", action="store_true",
-                    help="also time hspace with one speed-up turned off at a time (docs/BENCHMARKS.md)")
+    ap.add_argument("--ablate", nargs="?", const="all", default="",
+                    help="also time hspace with one speed-up turned off at a time (docs/BENCHMARKS.md); "
+                         "optionally only the comma-separated rows batch,images,text,attention,threads,memory,"
+                         "dtype,cudnn")
     args = ap.parse_args()
 
     if args.threads:
@@ -222,17 +224,20 @@ def main():
             print(f"speedup_vs_{name}: {results['hspace'] / results[name]:.2f}")
     if args.ablate:
         # Each row turns one speed-up off; the ratio is what that speed-up buys on this job.
-        variants = [("no batching (batch 1)", {"batch_size": 1}, {}),
-                    ("images decoded, no early stop", {"images": True}, {}),
-                    ("text encoded per item", {"text_per_item": True}, {}),
-                    ("unfused attention (SDPA math)", {"attention": "math"}, {})]
+        variants = [("batch", "no batching (batch 1)", {"batch_size": 1}, {}),
+                    ("images", "images decoded, no early stop", {"images": True}, {}),
+                    ("text", "text encoded per item", {"text_per_item": True}, {}),
+                    ("attention", "unfused attention (SDPA math)", {"attention": "math"}, {})]
         if args.device == "cpu":
-            variants.append(("one thread", {}, {"threads": 1}))
+            variants.append(("threads", "one thread", {}, {"threads": 1}))
         else:
-            # Not a speed-up the engine keeps (its default is contiguous): a ratio below 1 says NHWC would pay.
-            variants.append(("channels-last U-Net (NHWC)", {"memory_format": "channels_last"}, {}))
+            # These two are not in the engine's defaults: a ratio below 1 says they would pay.
+            variants.append(("cudnn", "cuDNN autotuner on", {"cudnn_benchmark": True}, {}))
+            variants.append(("memory", "channels-last U-Net (NHWC)", {"memory_format": "channels_last"}, {}))
             if args.dtype != "fp32":
-                variants.append(("fp32 (TF32 convolutions)", {}, {"dtype": "fp32"}))
+                variants.append(("dtype", "fp32 (TF32 convolutions)", {}, {"dtype": "fp32"}))
+        rows = None if args.ablate == "all" else set(args.ablate.split(","))
+        variants = [v[1:] for v in variants if rows is None or v[0] in rows]
         print(f"{'hspace variant':<38} {'items/s':>10}  speed-up kept")
         print(f"{'all speed-ups':<38} {hspace['items_per_s']:>10.3f}  1.00")
         for name, variant, settings in variants:
