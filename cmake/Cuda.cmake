@@ -2,7 +2,8 @@
 #
 # CUDA needs both a LibTorch built with CUDA and nvcc: from CUDACXX, PATH, a toolkit in
 # /usr/local/cuda, or the pip package nvidia-cuda-nvcc-cu12 in .venv (matching torch's CUDA).
-# Defines HSPACE_WITH_CUDA and, when ON, the target hspace::torch_cuda.
+# Defines HSPACE_WITH_CUDA and, when ON, the target hspace::torch_cuda, and appends the CUDA
+# runtime's folders to HSPACE_TORCH_RPATH.
 
 option(HSPACE_CUDA "Build the CUDA kernels when LibTorch and nvcc allow it" ON)
 set(HSPACE_WITH_CUDA OFF)

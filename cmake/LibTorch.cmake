@@ -5,7 +5,8 @@
 # by python3. PyPI's x86-64 torch is a CUDA build whose TorchConfig.cmake insists on a CUDA
 # toolkit, so torch's headers and libraries are used directly here instead of find_package.
 #
-# Sets: HSPACE_TORCH_PREFIX, HSPACE_TORCH_HAS_CUDA, HSPACE_TORCH_CXX_FLAGS, HSPACE_TORCH_VERSION.
+# Sets: HSPACE_TORCH_PREFIX, HSPACE_TORCH_HAS_CUDA, HSPACE_TORCH_CXX_FLAGS, HSPACE_TORCH_VERSION,
+# HSPACE_TORCH_RPATH (the folders the built libraries and tools load LibTorch from).
 
 set(_hspace_repo_root "${CMAKE_CURRENT_LIST_DIR}/..")
 

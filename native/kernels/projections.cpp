@@ -31,7 +31,7 @@ torch::Tensor inverse_norms(const torch::Tensor& x) {
 
 }  // namespace
 
-SimilarityOutput similarity_reference(const torch::Tensor& a, const torch::Tensor& b, Similarity kind, int64_t top_k) {
+SimilarityOutput similarity(const torch::Tensor& a, const torch::Tensor& b, Similarity kind, int64_t top_k) {
   check(a, b, top_k);
   auto a32 = a.to(torch::kFloat32);
   auto b32 = b.to(torch::kFloat32);
@@ -58,7 +58,7 @@ SimilarityOutput similarity_cuda(const torch::Tensor& a, const torch::Tensor& b,
   auto ac = a.to(type).contiguous();
   auto bc = b.to(type).contiguous();
   const int64_t n = ac.size(0), m = bc.size(0), d = ac.size(1);
-  if (n == 0 || m == 0) return similarity_reference(ac, bc, kind, top_k);  // a kernel grid cannot be empty
+  if (n == 0 || m == 0) return similarity(ac, bc, kind, top_k);  // a kernel grid cannot be empty
   const c10::cuda::CUDAGuard guard(ac.device());
   void* stream = c10::cuda::getCurrentCUDAStream(ac.device().index()).stream();
   auto f32 = ac.options().dtype(torch::kFloat32);
@@ -86,9 +86,5 @@ SimilarityOutput similarity_cuda(const torch::Tensor& a, const torch::Tensor& b,
   return out;
 }
 #endif
-
-SimilarityOutput similarity(const torch::Tensor& a, const torch::Tensor& b, Similarity kind, int64_t top_k) {
-  return similarity_reference(a, b, kind, top_k);
-}
 
 }  // namespace hspace::kernels

@@ -1,7 +1,8 @@
 // Fused batched similarity on CUDA: row norms, N x M products with the normalisation applied in
 // the epilogue (so no normalised copies of a or b are ever written), and per-row top-k.
-// Inputs fp32, fp16 or bf16; every sum in fp32. Checked against similarity_reference (LibTorch)
-// in tests/native/test_projections_cuda.cpp; timed against cuBLAS by tools/hspace_bench.
+// Inputs fp32, fp16 or bf16; every sum in fp32 on the CUDA cores. Checked against
+// kernels::similarity (LibTorch) in tests/native/test_projections.cpp; timed against it (cuBLAS)
+// by similarity_bench, which found it 1.8x slower on an H200, so the analyses do not call it.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>

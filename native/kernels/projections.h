@@ -22,10 +22,8 @@ struct SimilarityOutput {
 
 /// `a` [N, D], `b` [M, D], any floating dtype, same device. Projection is a . b / |b|.
 /// Zero-norm rows give 0 similarity rather than NaN. Throws naming the shapes when they differ.
+/// LibTorch on every device (cuBLAS on CUDA); also the reference the CUDA kernel is checked against.
 SimilarityOutput similarity(const torch::Tensor& a, const torch::Tensor& b, Similarity kind, int64_t top_k);
-
-/// The LibTorch reference the CUDA kernel is checked against (also the CPU path).
-SimilarityOutput similarity_reference(const torch::Tensor& a, const torch::Tensor& b, Similarity kind, int64_t top_k);
 
 #ifdef HSPACE_WITH_CUDA
 /// The fused CUDA kernel; a and b on one CUDA device, fp16, bf16 or fp32, accumulating in fp32.

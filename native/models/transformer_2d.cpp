@@ -35,7 +35,9 @@ torch::Tensor Transformer2DModelImpl::forward(const torch::Tensor& hidden, const
   }
   auto to_image = [&](const torch::Tensor& t) {
     // Back in the layout the block was given (NCHW, or NHWC for a channels-last U-Net).
-    return t.reshape({batch, height, width, t.size(2)}).permute({0, 3, 1, 2}).contiguous(hidden.suggest_memory_format());
+    return t.reshape({batch, height, width, t.size(2)})
+        .permute({0, 3, 1, 2})
+        .contiguous(hidden.suggest_memory_format());  // [B, C, H, W]
   };
   x = linear_ ? to_image(proj_out_linear_->forward(x)) : proj_out_conv_->forward(to_image(x));  // [B, C, H, W]
   return x + hidden;                                                                  // [B, C, H, W]

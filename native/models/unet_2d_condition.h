@@ -92,7 +92,7 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
                                const torch::Tensor& encoder_hidden_states, const UNetConditioning& extra = {});
   const UNet2DConditionConfig& config() const { return config_; }
   /// Moves the convolution weights to NHWC memory; forward then hands conv_in an NHWC sample,
-  /// and the layout propagates through the convolutions. Values are unchanged.
+  /// and the convolutions keep that layout (a norm may convert it). Values are unchanged.
   void use_channels_last();
 
  private:

@@ -13,10 +13,10 @@
 //            "memory_format": "auto" | "contiguous" | "channels_last", "cudnn_benchmark": false}
 // "cudnn_benchmark" turns on cuDNN's autotuner for the process (off in the engine, whose runs
 // must repeat bit for bit: the autotuner may pick another algorithm in another process).
-// The last two exist for ablations: text_per_item hands the engine one prompt row per item, so
-// it encodes the text prompts x seeds times instead of once per prompt; "math" turns off
-// LibTorch's fused scaled-dot-product attention kernels (flash, memory-efficient), leaving its
-// unfused math path, for the whole process.
+// text_per_item and attention exist for ablations: text_per_item hands the engine one prompt row
+// per item, so it encodes the text prompts x seeds times instead of once per prompt; "math" turns
+// off LibTorch's fused scaled-dot-product attention kernels (flash, memory-efficient, cuDNN),
+// leaving its unfused math path, for the whole process.
 // Prints one JSON line: items, seconds (best of --repeat after one warm-up), items_per_s.
 #include <chrono>
 #include <cstdio>
@@ -97,8 +97,10 @@ int main(int argc, char** argv) {
     params.dtype = dtype == "fp32" ? HS_DTYPE_F32 : dtype == "fp16" ? HS_DTYPE_F16 : dtype == "bf16" ? HS_DTYPE_BF16 : HS_DTYPE_AUTO;
     if (const auto* m = job.find("memory_format")) {
       const auto& name = m->as_string("memory_format");
-      params.memory_format = name == "contiguous" ? HS_MEMORY_CONTIGUOUS
-                             : name == "channels_last" ? HS_MEMORY_CHANNELS_LAST : HS_MEMORY_AUTO;
+      if (name == "auto") params.memory_format = HS_MEMORY_AUTO;
+      else if (name == "contiguous") params.memory_format = HS_MEMORY_CONTIGUOUS;
+      else if (name == "channels_last") params.memory_format = HS_MEMORY_CHANNELS_LAST;
+      else throw std::runtime_error("job memory_format '" + name + "': use auto, contiguous or channels_last");
     }
     hs_engine* engine = hs_engine_create(model.c_str(), &params);
 
@@ -130,7 +132,9 @@ int main(int argc, char** argv) {
       at::globalContext().setSDPUseMemEfficient(false);
       at::globalContext().setSDPUseCuDNN(false);
     }
-    if (const auto* c = job.find("cudnn_benchmark")) at::globalContext().setBenchmarkCuDNN(c->as_bool("cudnn_benchmark"));
+    if (const auto* c = job.find("cudnn_benchmark")) {
+      at::globalContext().setBenchmarkCuDNN(c->as_bool("cudnn_benchmark"));
+    }
     std::vector<int32_t> capture;
     for (auto s : int_list(job, "capture_steps")) capture.push_back(static_cast<int32_t>(s));
     hs_extract_request request;

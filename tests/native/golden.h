@@ -31,6 +31,24 @@ inline std::shared_ptr<io::SafetensorsFile> golden_file(const std::filesystem::p
   return std::make_shared<io::SafetensorsFile>(path);
 }
 
+/// Turns TF32 off for cuDNN and cuBLAS while alive (CUDA parity at the fp32 bound), then restores it.
+class NoTF32 {
+ public:
+  NoTF32() : cudnn_(at::globalContext().allowTF32CuDNN()), cublas_(at::globalContext().allowTF32CuBLAS()) {
+    at::globalContext().setAllowTF32CuDNN(false);
+    at::globalContext().setAllowTF32CuBLAS(false);
+  }
+  ~NoTF32() {
+    at::globalContext().setAllowTF32CuDNN(cudnn_);
+    at::globalContext().setAllowTF32CuBLAS(cublas_);
+  }
+  NoTF32(const NoTF32&) = delete;
+  NoTF32& operator=(const NoTF32&) = delete;
+
+ private:
+  bool cudnn_, cublas_;
+};
+
 /// max |actual - expected| / max |expected|, the tolerance metric used in every parity test.
 inline double max_relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
   auto a = actual.detach().to(torch::kCPU, torch::kDouble);

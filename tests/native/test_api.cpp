@@ -18,10 +18,12 @@ TEST(Api, ParamsDefaultToCpuAuto) {
   params.device = 7;
   params.dtype = 3;
   params.num_threads = 9;
+  params.memory_format = HS_MEMORY_CHANNELS_LAST;
   hs_engine_params_init(&params);
   EXPECT_EQ(params.device, -1);
   EXPECT_EQ(params.dtype, HS_DTYPE_AUTO);
   EXPECT_EQ(params.num_threads, 0);
+  EXPECT_EQ(params.memory_format, HS_MEMORY_AUTO);
 }
 
 TEST(Api, MissingModelFolderIsNamed) {
@@ -38,6 +40,32 @@ TEST(Api, UnknownDtypeCodeIsRejected) {
   hs_engine_params_init(&params);
   params.dtype = 42;
   EXPECT_THROW(hs_engine_create("/tmp", &params), std::runtime_error);
+}
+
+TEST(Api, UnknownMemoryFormatCodeIsRejected) {
+  hs_engine_params params;
+  hs_engine_params_init(&params);
+  params.memory_format = 7;
+  try {
+    hs_engine_create("/tmp", &params);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("memory_format"), std::string::npos) << e.what();
+  }
+}
+
+// The description records the layout the engine runs in, for the outputs' provenance.
+TEST(Api, DescriptionRecordsTheMemoryFormat) {
+  const std::string toy = std::string(HSPACE_REPO_ROOT) + "/models/toy";
+  for (auto [code, name] : {std::pair{HS_MEMORY_AUTO, "contiguous"}, std::pair{HS_MEMORY_CHANNELS_LAST, "channels_last"}}) {
+    hs_engine_params params;
+    hs_engine_params_init(&params);
+    params.memory_format = code;
+    hs_engine* engine = hs_engine_create(toy.c_str(), &params);
+    std::string description = hs_engine_describe(engine);
+    hs_engine_destroy(engine);
+    EXPECT_NE(description.find(std::string("\"memory_format\":\"") + name + "\""), std::string::npos) << description;
+  }
 }
 
 TEST(Api, CudaDeviceWithoutCudaIsRejected) {

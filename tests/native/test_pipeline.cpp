@@ -166,8 +166,7 @@ TEST_P(PipelineRun, MatchesDiffusers) {
 // layouts: h, h_uncond and images at the CPU's bound. Noise is drawn on the CPU, as diffusers does.
 TEST_P(PipelineRun, MatchesDiffusersOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
+  testing::NoTF32 no_tf32;
   const GoldenRun& run = GetParam();
   const GoldenPipeline& g = golden(run.pipeline);
   for (bool channels_last : {false, true}) {
@@ -180,9 +179,22 @@ TEST_P(PipelineRun, MatchesDiffusersOnCuda) {
     EXPECT_LE(h_error, kRunTolerance) << "h" << (channels_last ? " (channels-last)" : "");
     EXPECT_LE(image_error, kRunTolerance) << "images" << (channels_last ? " (channels-last)" : "");
     if (run.cfg) {
-      EXPECT_LE(max_relative_error(out.h_uncond, golden_tensor(g, run.name + ".h_uncond")), kRunTolerance) << "h_uncond";
+      double uncond_error = max_relative_error(out.h_uncond, golden_tensor(g, run.name + ".h_uncond"));
+      std::cout << "[parity] cuda " << run.pipeline << "/" << run.name << ": h_uncond " << uncond_error << "\n";
+      EXPECT_LE(uncond_error, kRunTolerance) << "h_uncond";
     }
   }
+}
+
+// The whole engine with a channels-last U-Net, on the CPU: the same h and images.
+TEST_P(PipelineRun, ChannelsLastMatchesDiffusers) {
+  const GoldenRun& run = GetParam();
+  const GoldenPipeline& g = golden(run.pipeline);
+  Pipeline pipeline(g.dir, EngineOptions{torch::kCPU, torch::kFloat32, /*channels_last=*/true});
+  EXPECT_NE(pipeline.describe_json().find("\"memory_format\":\"channels_last\""), std::string::npos);
+  ExtractOutput out = extract(pipeline, job_for(run));
+  EXPECT_LE(max_relative_error(out.h, golden_tensor(g, run.name + ".h")), kRunTolerance) << "h";
+  EXPECT_LE(max_relative_error(out.images, golden_tensor(g, run.name + ".images")), kRunTolerance) << "images";
 }
 
 // Early stop: capturing only the last step without images runs the down path and mid-block there

@@ -10,7 +10,7 @@
 
 using hspace::kernels::Similarity;
 using hspace::kernels::similarity;
-using hspace::kernels::similarity_reference;
+using hspace::kernels::similarity;
 
 namespace {
 
@@ -31,7 +31,7 @@ TEST(Projections, ReferenceMatchesPlainLoopForEveryKind) {
   auto b = torch::randn({5, 33}) * 4;
   b[2].zero_();  // a zero reference row scores 0, not NaN
   for (auto kind : {Similarity::Cosine, Similarity::Projection, Similarity::Dot}) {
-    auto out = similarity_reference(a, b, kind, /*top_k=*/0);
+    auto out = similarity(a, b, kind, /*top_k=*/0);
     ASSERT_EQ(out.scores.sizes(), (torch::IntArrayRef{7, 5}));
     EXPECT_FALSE(out.topk_values.defined());
     for (int64_t i = 0; i < 7; ++i) {
@@ -82,7 +82,7 @@ TEST(ProjectionsCuda, FusedKernelMatchesReference) {
     auto ad = a.to(torch::kCUDA).to(type), bd = b.to(torch::kCUDA).to(type);
     for (auto kind : {Similarity::Cosine, Similarity::Projection, Similarity::Dot}) {
       // The reference sees the same rounded inputs, so only the summation order differs.
-      auto expected = similarity_reference(ad.cpu(), bd.cpu(), kind, /*top_k=*/0).scores;
+      auto expected = similarity(ad.cpu(), bd.cpu(), kind, /*top_k=*/0).scores;
       auto got = similarity_cuda(ad, bd, kind, /*top_k=*/0).scores.cpu();
       auto scale = expected.abs().max().item<double>();
       EXPECT_LE((got - expected).abs().max().item<double>(), tolerance * scale)

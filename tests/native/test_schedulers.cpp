@@ -1,7 +1,8 @@
 // Schedulers and per-item noise against diffusers 0.35.2 (tests/golden/schedulers, made by
-// tools/golden/gen_schedulers.py). Timesteps are compared whole and exactly, the training schedule
-// and sigmas too (within 1e-6 under a LibTorch other than the pinned one); step outputs in fp32 to
-// a max relative error of 1e-5 (max |a - e| / max |e|); noise bit for bit.
+// tools/golden/gen_schedulers.py). Timesteps and noise are compared bit for bit; the training
+// schedule, sigmas and the first sample (noise x init_noise_sigma) too, or within 1e-6 under a
+// LibTorch other than the pinned one; step outputs in fp32 to a max relative error of 1e-5
+// (max |a - e| / max |e|; 1e-4 under another LibTorch).
 #include <fstream>
 #include <functional>
 #include <string>
@@ -26,6 +27,9 @@ using hspace::testing::golden_file;
 using hspace::testing::max_relative_error;
 
 constexpr double kStepTolerance = 1e-5;
+// Under another LibTorch the schedule may differ in its last bits, and a zero-terminal-SNR Euler
+// schedule (first sigma 4096) amplifies that: torch 2.11 stepped within 6.1e-5 of the goldens.
+constexpr double kStepToleranceOtherTorch = 1e-4;
 
 struct GoldenCase {
   std::string name;
@@ -75,12 +79,15 @@ bool built_with_pinned_torch() {
     while (std::getline(in, line)) {
       if (line.rfind("torch==", 0) == 0) return line == ours;
     }
+    ADD_FAILURE() << "tools/requirements.txt names no pinned torch==";
     return false;
   }();
   return pinned;
 }
 
-::testing::AssertionResult schedule_matches(const torch::Tensor& actual, const torch::Tensor& expected) {
+double step_tolerance() { return built_with_pinned_torch() ? kStepTolerance : kStepToleranceOtherTorch; }
+
+::testing::AssertionResult matches_golden(const torch::Tensor& actual, const torch::Tensor& expected) {
   bool same = built_with_pinned_torch()
                   ? torch::equal(actual, expected)
                   : actual.sizes() == expected.sizes() &&
@@ -107,7 +114,7 @@ TEST(Schedulers, TimestepsMatchDiffusers) {
     auto golden = golden_file(golden_dir("schedulers") / (c.name + ".safetensors"));
     auto scheduler = make_scheduler(c.config, c.name, c.override_name);
     EXPECT_EQ(scheduler->name().rfind(c.class_name, 0), 0u) << scheduler->name();
-    EXPECT_TRUE(schedule_matches(scheduler->train_schedule().alphas_cumprod, golden->tensor("alphas_cumprod")));
+    EXPECT_TRUE(matches_golden(scheduler->train_schedule().alphas_cumprod, golden->tensor("alphas_cumprod")));
     for (int64_t n : manifest().step_counts) {
       SCOPED_TRACE("steps " + std::to_string(n));
       scheduler->set_timesteps(n);
@@ -116,9 +123,9 @@ TEST(Schedulers, TimestepsMatchDiffusers) {
       EXPECT_TRUE(torch::equal(scheduler->timesteps(), expected))
           << scheduler->timesteps() << " vs diffusers " << expected;
       if (auto* euler = dynamic_cast<EulerDiscreteScheduler*>(scheduler.get())) {
-        EXPECT_TRUE(schedule_matches(euler->sigmas(), golden->tensor("sigmas_" + std::to_string(n))));
-        EXPECT_TRUE(schedule_matches(torch::tensor({euler->init_noise_sigma()}, torch::kDouble),
-                                     golden->tensor("init_noise_sigma_" + std::to_string(n)).to(torch::kDouble).reshape({1})));
+        EXPECT_TRUE(matches_golden(euler->sigmas(), golden->tensor("sigmas_" + std::to_string(n))));
+        auto expected_sigma = golden->tensor("init_noise_sigma_" + std::to_string(n)).to(torch::kDouble).reshape({1});
+        EXPECT_TRUE(matches_golden(torch::tensor({euler->init_noise_sigma()}, torch::kDouble), expected_sigma));
       }
     }
   }
@@ -134,8 +141,8 @@ TEST(Schedulers, StepsMatchDiffusers) {
     std::vector<at::Generator> generators;
     for (uint64_t seed : manifest().item_seeds) generators.push_back(make_cpu_generator(seed));
     auto sample = initial_latents(generators, 4, 8, 8, scheduler->init_noise_sigma(), torch::kFloat32, torch::kCPU);
-    // The pipeline's first draw, scaled by init_noise_sigma: bit-identical.
-    EXPECT_TRUE(torch::equal(sample, golden->tensor("initial_sample")));
+    // The pipeline's first draw, scaled by init_noise_sigma: bit-identical under the pinned torch.
+    EXPECT_TRUE(matches_golden(sample, golden->tensor("initial_sample")));
     for (int64_t i = 0; i < manifest().run_steps; ++i) {
       auto tag = std::to_string(i);
       auto model_output = golden->tensor("model_output_" + tag);
@@ -144,16 +151,16 @@ TEST(Schedulers, StepsMatchDiffusers) {
       auto out = scheduler->step(model_output, i, sample, generators);
       double e_prev = max_relative_error(out.prev_sample, golden->tensor("prev_sample_" + tag));
       double e_x0 = max_relative_error(out.pred_original_sample, golden->tensor("pred_x0_" + tag));
-      EXPECT_LE(e_scaled, kStepTolerance) << "scale_model_input, step " << i;
-      EXPECT_LE(e_prev, kStepTolerance) << "prev_sample, step " << i;
-      EXPECT_LE(e_x0, kStepTolerance) << "pred_original_sample, step " << i;
+      EXPECT_LE(e_scaled, step_tolerance()) << "scale_model_input, step " << i;
+      EXPECT_LE(e_prev, step_tolerance()) << "prev_sample, step " << i;
+      EXPECT_LE(e_x0, step_tolerance()) << "pred_original_sample, step " << i;
       worst = std::max({worst, e_scaled, e_prev, e_x0});
       sample = out.prev_sample;  // chained on our own output, as a run is
     }
     auto noisy = scheduler->add_noise(golden->tensor("add_noise_x0"), golden->tensor("add_noise_noise"),
                                       golden->tensor("add_noise_t").item<int64_t>());
     double e_noise = max_relative_error(noisy, golden->tensor("add_noise"));
-    EXPECT_LE(e_noise, kStepTolerance) << "add_noise";
+    EXPECT_LE(e_noise, step_tolerance()) << "add_noise";
     worst = std::max(worst, e_noise);
   }
   std::cout << "[ figures  ] worst step relative error over " << manifest().cases.size() << " configs: " << worst
@@ -176,8 +183,8 @@ TEST(Schedulers, DDIMInversionMatchesDiffusers) {
       auto out = inverse.step(golden->tensor("inverse_model_output_" + tag), i, sample);
       double e_prev = max_relative_error(out.prev_sample, golden->tensor("inverse_prev_sample_" + tag));
       double e_x0 = max_relative_error(out.pred_original_sample, golden->tensor("inverse_pred_x0_" + tag));
-      EXPECT_LE(e_prev, kStepTolerance) << "inverse step " << i;
-      EXPECT_LE(e_x0, kStepTolerance) << "inverse pred_x0 " << i;
+      EXPECT_LE(e_prev, step_tolerance()) << "inverse step " << i;
+      EXPECT_LE(e_x0, step_tolerance()) << "inverse pred_x0 " << i;
       worst = std::max({worst, e_prev, e_x0});
       sample = out.prev_sample;
     }

@@ -107,7 +107,7 @@ TEST_P(UNetParity, ForwardToMidEqualsMidBlockOfFullForward) {
   EXPECT_EQ(h.sizes(), golden->tensor("mid").sizes());
 }
 
-// NHWC memory (the engine's choice on CUDA in half precision) changes the layout, not the values.
+// NHWC memory (hs_engine_params.memory_format) changes the layout, not the values.
 TEST_P(UNetParity, ChannelsLastMatchesDiffusers) {
   torch::NoGradGuard no_grad;
   auto golden = testing::golden_file(unet_dir(GetParam()) / "golden.safetensors");
@@ -125,8 +125,7 @@ TEST_P(UNetParity, ChannelsLastMatchesDiffusers) {
 TEST_P(UNetParity, CudaMatchesDiffusers) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
   torch::NoGradGuard no_grad;
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
+  testing::NoTF32 no_tf32;
   auto golden = testing::golden_file(unet_dir(GetParam()) / "golden.safetensors");
   auto dir = unet_dir(GetParam());
   auto config = io::read_json_file((dir / "config.json").string());
@@ -136,7 +135,10 @@ TEST_P(UNetParity, CudaMatchesDiffusers) {
                         Case{torch::kFloat16, true, 2e-2}, Case{torch::kBFloat16, true, 8e-2}}) {
     auto unet = models::load_unet(config, (dir / "config.json").string(), weights, "unet " + GetParam(),
                                   torch::kCUDA, c.dtype);
-    if (c.channels_last) unet->use_channels_last();
+    if (c.channels_last) {
+      unet->use_channels_last();
+      EXPECT_TRUE(unet->named_parameters()["conv_in.weight"].is_contiguous(torch::MemoryFormat::ChannelsLast));
+    }
     auto in = inputs_of(*golden);
     auto on_device = [&](const torch::Tensor& t) { return t.defined() ? t.to(torch::kCUDA, c.dtype) : t; };
     in.extra.text_embeds = on_device(in.extra.text_embeds);
@@ -146,7 +148,8 @@ TEST_P(UNetParity, CudaMatchesDiffusers) {
     double out_error = max_relative_error(out.sample, golden->tensor("out"));
     double mid_error = max_relative_error(out.mid, golden->tensor("mid"));
     std::cout << "[ parity ] cuda unet " << GetParam() << " " << c10::toString(c.dtype)
-              << (c.channels_last ? " channels-last" : "") << ": output " << out_error << ", mid-block " << mid_error << "\n";
+              << (c.channels_last ? " channels-last" : "") << ": output " << out_error << ", mid-block " << mid_error
+              << "\n";
     EXPECT_LE(out_error, c.tolerance) << c10::toString(c.dtype);
     EXPECT_LE(mid_error, c.tolerance) << c10::toString(c.dtype);
   }

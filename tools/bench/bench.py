@@ -123,6 +123,29 @@ def cosine_per_item(a, b):
     return torch.nn.functional.cosine_similarity(a, b, dim=-1)  # [P, S]
 
 
+def ablation_rows(args):
+    """The --ablate rows for this device, each (key, name, job fields, run_hspace settings); exits on
+    a row name that does not exist here."""
+    # Each row turns one speed-up off; the ratio is what that speed-up buys on this job.
+    variants = [("batch", "no batching (batch 1)", {"batch_size": 1}, {}),
+                ("images", "images decoded, no early stop", {"images": True}, {}),
+                ("text", "text encoded per item", {"text_per_item": True}, {}),
+                ("attention", "unfused attention (SDPA math)", {"attention": "math"}, {})]
+    if args.device == "cpu":
+        variants.append(("threads", "one thread", {}, {"threads": 1}))
+    else:
+        # These two are not in the engine's defaults: a ratio below 1 says they would pay.
+        variants.append(("cudnn", "cuDNN autotuner on", {"cudnn_benchmark": True}, {}))
+        variants.append(("memory", "channels-last U-Net (NHWC)", {"memory_format": "channels_last"}, {}))
+        if args.dtype != "fp32":
+            variants.append(("dtype", "fp32 (TF32 convolutions)", {}, {"precision": "fp32"}))
+    known = [v[0] for v in variants]
+    rows = set(known) if args.ablate == "all" else set(args.ablate.split(","))
+    if rows - set(known):
+        sys.exit(f"--ablate: no row {', '.join(sorted(rows - set(known)))} on {args.device}; rows: {','.join(known)}")
+    return [v[1:] for v in variants if v[0] in rows]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=str(REPO / "models" / "toy"))
@@ -149,6 +172,7 @@ def main():
                          "dtype,cudnn")
     args = ap.parse_args()
 
+    variants = ablation_rows(args) if args.ablate else []
     if args.threads:
         torch.set_num_threads(args.threads)
     prompts = (Path(args.prompts).read_text(encoding="utf-8").splitlines() if args.prompts else
@@ -175,11 +199,11 @@ def main():
     items = len(prompts) * len(seeds)
     device_index = "-1" if args.device == "cpu" else args.device.split(":")[-1].replace("cuda", "0")
 
-    def run_hspace(variant, threads=args.threads, dtype=args.dtype, keep_h=False):
+    def run_hspace(variant, threads=args.threads, precision=args.dtype, keep_h=False):
         with tempfile.TemporaryDirectory() as tmp:
             Path(tmp, "job.json").write_text(json.dumps(dict(job, **variant)))
             cmd = [args.engine, "--model", args.model, "--job", f"{tmp}/job.json", "--device", device_index,
-                   "--dtype", dtype, "--threads", str(threads), "--repeat", str(args.repeat)]
+                   "--dtype", precision, "--threads", str(threads), "--repeat", str(args.repeat)]
             if keep_h:
                 cmd += ["--out", f"{tmp}/h.safetensors"]
             run = subprocess.run(cmd, capture_output=True, text=True)
@@ -223,21 +247,6 @@ def main():
         if name in results:
             print(f"speedup_vs_{name}: {results['hspace'] / results[name]:.2f}")
     if args.ablate:
-        # Each row turns one speed-up off; the ratio is what that speed-up buys on this job.
-        variants = [("batch", "no batching (batch 1)", {"batch_size": 1}, {}),
-                    ("images", "images decoded, no early stop", {"images": True}, {}),
-                    ("text", "text encoded per item", {"text_per_item": True}, {}),
-                    ("attention", "unfused attention (SDPA math)", {"attention": "math"}, {})]
-        if args.device == "cpu":
-            variants.append(("threads", "one thread", {}, {"threads": 1}))
-        else:
-            # These two are not in the engine's defaults: a ratio below 1 says they would pay.
-            variants.append(("cudnn", "cuDNN autotuner on", {"cudnn_benchmark": True}, {}))
-            variants.append(("memory", "channels-last U-Net (NHWC)", {"memory_format": "channels_last"}, {}))
-            if args.dtype != "fp32":
-                variants.append(("dtype", "fp32 (TF32 convolutions)", {}, {"dtype": "fp32"}))
-        rows = None if args.ablate == "all" else set(args.ablate.split(","))
-        variants = [v[1:] for v in variants if rows is None or v[0] in rows]
         print(f"{'hspace variant':<38} {'items/s':>10}  speed-up kept")
         print(f"{'all speed-ups':<38} {hspace['items_per_s']:>10.3f}  1.00")
         for name, variant, settings in variants:

@@ -3,8 +3,8 @@ package io.hspace.analysis;
 import io.hspace.engine.Similarity;
 
 /**
- * {@link Projections} computed by the native engine (LibTorch on the CPU, the fused kernel on
- * CUDA), accumulating in float32.
+ * {@link Projections} computed by the native engine (LibTorch on every device, cuBLAS on CUDA),
+ * accumulating in float32.
  */
 public final class NativeProjections implements Projections {
     private final int device;
