@@ -464,6 +464,10 @@ def export(args, pipe):
         if dest.is_dir():
             shutil.rmtree(dest)
         os.replace(entry, dest)
+    # The table the model learned its biases from travels with it: `hspace toyworld check` reads it.
+    priors_out = args.out / "priors.json"
+    if not priors_out.exists() or priors_out.resolve() != args.priors.resolve():
+        shutil.copyfile(args.priors, priors_out)
     size = sum(f.stat().st_size for f in args.out.rglob("*") if f.is_file())
     log(f"exported to {args.out} ({size / 2**20:.1f} MiB)")
 
