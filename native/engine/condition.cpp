@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/cpu_block_reuse.h"
 #include "schedulers/noise.h"
 
 namespace hspace::engine {
@@ -66,6 +67,7 @@ models::AutoencoderKL& vae_with_encoder(Pipeline& pipeline) {
 
 ConditionOutput condition(Pipeline& pipeline, const ConditionJob& job) {
   torch::NoGradGuard no_grad;
+  CpuBlockReuse reuse;
   auto& vae = vae_with_encoder(pipeline);
   auto& unet = pipeline.unet();
   check_job(pipeline, job);

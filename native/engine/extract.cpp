@@ -8,6 +8,7 @@
 
 #include <c10/util/Exception.h>
 
+#include "engine/cpu_block_reuse.h"
 #include "schedulers/noise.h"
 #include "schedulers/scheduler.h"
 
@@ -155,6 +156,7 @@ torch::Tensor pool(const torch::Tensor& h, Pooling pooling) {
 
 ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
   torch::NoGradGuard no_grad;
+  CpuBlockReuse reuse;
   auto scheduler = pipeline.make_scheduler(job.scheduler);
   const Plan plan = make_plan(pipeline, job, scheduler->train_schedule().num_train_timesteps);
   scheduler->set_timesteps(job.steps);

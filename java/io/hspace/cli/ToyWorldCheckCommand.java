@@ -18,6 +18,7 @@ import io.hspace.toyworld.Reader;
 import io.hspace.toyworld.Shape;
 import io.hspace.toyworld.Size;
 import io.hspace.toyworld.Stated;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -86,6 +87,10 @@ final class ToyWorldCheckCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must lie in [1, " + MAX_BATCH + "], got " + batch);
         }
         Path priorFile = priors != null ? priors : modelDir.resolve("priors.json");
+        if (priors == null && !Files.isRegularFile(priorFile)) {
+            throw new IllegalArgumentException(priorFile + " does not exist: the model folder holds no prior table; "
+                    + "pass the table it was trained on with --priors FILE");
+        }
         PriorTable table = PriorTable.load(priorFile);
         List<String> full = fullySpecifiedPrompts();
         List<String> leftOut = leftOutPrompts(table);

@@ -97,4 +97,13 @@ class ToyWorldCheckCommandTest {
         assertTrue(compared > 0);
         assertTrue(changed.size() < rows.size(), "a table with one conditional has fewer left-out prompts");
     }
+
+    @Test
+    void aModelFolderWithoutPriorsAsksForTheFlag() throws Exception {
+        Path model = tmp.resolve("no-priors");
+        Files.createDirectories(model);
+        String err = CommandOutput.runFailing("toyworld", "check", "--model", model.toString(), "--seeds", "1", "--steps", "1");
+        assertTrue(err.contains(model.resolve("priors.json").toString()), err);
+        assertTrue(err.contains("--priors"), err);
+    }
 }

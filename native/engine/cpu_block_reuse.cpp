@@ -1,0 +1,115 @@
+#include "engine/cpu_block_reuse.h"
+
+#include <cstddef>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
+
+namespace hspace::engine {
+namespace {
+
+class ReusingCpuAllocator final : public c10::Allocator {
+ public:
+  c10::DataPtr allocate(size_t bytes) override {
+    void* data = take(bytes);
+    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+  void copy_data(void* dest, const void* src, std::size_t count) const override { default_copy_data(dest, src, count); }
+
+  void enter() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++scopes_;
+  }
+  void leave() {
+    std::vector<void*> drop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--scopes_ > 0) return;
+      for (auto& [bytes, blocks] : kept_) drop.insert(drop.end(), blocks.begin(), blocks.end());
+      kept_.clear();
+      kept_bytes_ = 0;
+    }
+    for (void* block : drop) forget_and_free(block);
+  }
+  size_t kept_bytes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return kept_bytes_;
+  }
+
+ private:
+  void* take(size_t bytes) {
+    if (bytes == 0) return nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = kept_.find(bytes);
+      if (it != kept_.end() && !it->second.empty()) {
+        void* block = it->second.back();
+        it->second.pop_back();
+        kept_bytes_ -= bytes;
+        return block;
+      }
+    }
+    void* block = c10::alloc_cpu(bytes);  // throws c10::Error naming the size when memory runs out
+    std::lock_guard<std::mutex> lock(mutex_);
+    sizes_[block] = bytes;
+    return block;
+  }
+
+  static void release(void* block);
+
+  void give_back(void* block) {
+    if (!block) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = sizes_.find(block);
+      if (scopes_ > 0 && it != sizes_.end()) {
+        kept_[it->second].push_back(block);
+        kept_bytes_ += it->second;
+        return;
+      }
+    }
+    forget_and_free(block);
+  }
+
+  void forget_and_free(void* block) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      sizes_.erase(block);
+    }
+    c10::free_cpu(block);
+  }
+
+  std::mutex mutex_;
+  int scopes_ = 0;
+  std::unordered_map<void*, size_t> sizes_;               // every live block this allocator made
+  std::unordered_map<size_t, std::vector<void*>> kept_;   // freed inside a scope, by size
+  size_t kept_bytes_ = 0;
+};
+
+// Never destroyed: tensors that outlive every engine still free through it at process exit.
+ReusingCpuAllocator& allocator() {
+  static auto* instance = [] {
+    auto* a = new ReusingCpuAllocator();
+    // Above the default allocator's priority 0, so it replaces it for every CPU tensor made after.
+    c10::SetCPUAllocator(a, /*priority=*/1);
+    return a;
+  }();
+  return *instance;
+}
+
+void ReusingCpuAllocator::release(void* block) { allocator().give_back(block); }
+
+}  // namespace
+
+CpuBlockReuse::CpuBlockReuse() { allocator().enter(); }
+
+CpuBlockReuse::~CpuBlockReuse() { allocator().leave(); }
+
+size_t CpuBlockReuse::kept_bytes() { return allocator().kept_bytes(); }
+
+}  // namespace hspace::engine
