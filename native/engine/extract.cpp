@@ -237,10 +237,11 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
     // Latents live in the model dtype as in diffusers, whose fp16 noise stream differs from fp32's.
     auto latents = schedulers::initial_latents(generators, ucfg.in_channels, plan.latent_h, plan.latent_w,
                                                scheduler->init_noise_sigma(), dtype, device);  // [n, 4, h, w]
-    auto record = [&](const torch::Tensor& mid, int64_t step) {
+    // `mid` holds [uncond; cond] under CFG unless `cond_only`.
+    auto record = [&](const torch::Tensor& mid, int64_t step, bool cond_only) {
       int64_t slot = plan.capture_slot[step];
       if (slot < 0) return;
-      auto h = pool(mid, job.pooling).to(torch::kCPU, torch::kFloat32);                  // [rows, C(, h, w)]
+      auto h = pool(mid, job.pooling).to(torch::kCPU, torch::kFloat32);                  // [rows or n, C(, h, w)]
       // Sized from the first h: the U-Net's down path sets the spatial size (odd sizes round up).
       auto allocate = [&](torch::Tensor& t) {
         if (t.defined()) return;
@@ -250,22 +251,31 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
       };
       if (want_cond) allocate(out.h);
       if (want_uncond) allocate(out.h_uncond);
-      auto h_uncond = plan.cfg ? h.narrow(0, 0, n) : torch::Tensor();
-      auto h_cond = plan.cfg ? h.narrow(0, n, n) : h;
+      const bool halves = plan.cfg && !cond_only;
+      auto h_uncond = halves ? h.narrow(0, 0, n) : torch::Tensor();
+      auto h_cond = halves ? h.narrow(0, n, n) : h;
       if (want_cond) out.h.narrow(0, begin, n).select(1, slot).copy_(h_cond);
       if (want_uncond) out.h_uncond.narrow(0, begin, n).select(1, slot).copy_(h_uncond);
     };
     for (int64_t step = 0; step <= plan.last_step; ++step) {
       auto t = scheduler->timesteps()[step];
       auto input = scheduler->scale_model_input(latents, step);
-      if (plan.cfg) input = torch::cat({input, input});                                // [rows, 4, h, w]
       if (step == plan.last_step && !job.want_images) {
-        record(unet->forward_to_mid(input, t.to(device), context, extra), step);          // h only: no up path
+        // h only: no up path; and when only the conditional h is asked for, nothing reads the
+        // unconditional half after this step, so it is not run.
+        if (plan.cfg && !want_uncond) {
+          auto cond_extra = unet_conditioning(pipeline, c.text_embeds, n, plan.height, plan.width, job.guidance);
+          record(unet->forward_to_mid(input, t.to(device), c.context, cond_extra), step, /*cond_only=*/true);
+        } else {
+          if (plan.cfg) input = torch::cat({input, input});                            // [rows, 4, h, w]
+          record(unet->forward_to_mid(input, t.to(device), context, extra), step, /*cond_only=*/false);
+        }
         break;
       }
+      if (plan.cfg) input = torch::cat({input, input});                                // [rows, 4, h, w]
       const bool steer_now = !plan.steer_at.empty() && plan.steer_at[step];
       auto pred = unet->forward(input, t.to(device), context, extra, steer_now ? &steer : nullptr);
-      record(steer_now ? steered : pred.mid, step);
+      record(steer_now ? steered : pred.mid, step, /*cond_only=*/false);
       auto noise = pred.sample;                                                        // [rows, 4, h, w]
       if (plan.cfg) {
         auto parts = noise.chunk(2);

@@ -215,6 +215,12 @@ TEST_P(PipelineRun, LastStepAloneEqualsFullRun) {
   EXPECT_TRUE(torch::equal(last.timesteps, full.timesteps.narrow(0, g.steps - 1, 1)));
   EXPECT_LE(max_relative_error(last.h.select(2, 0), golden_tensor(g, run.name + ".h").select(2, g.steps - 1)),
             kRunTolerance);
+
+  // Conditional h only: the last step runs the conditional half alone, in a batch half the size.
+  job.branch = Branch::Cond;
+  ExtractOutput cond = extract(pipeline, job);
+  EXPECT_FALSE(cond.h_uncond.defined());
+  EXPECT_LE(max_relative_error(cond.h.select(2, 0), full.h.select(2, g.steps - 1)), 1e-6);
 }
 
 TEST_P(PipelineRun, SpatialMeanPoolingIsTheMeanOfH) {
