@@ -70,6 +70,7 @@ ConditionOutput condition(Pipeline& pipeline, const ConditionJob& job) {
   CpuBlockReuse reuse;
   auto& vae = vae_with_encoder(pipeline);
   auto& unet = pipeline.unet();
+  models::ForgetContextAtExit forget(unet);
   check_job(pipeline, job);
   const auto device = pipeline.options().device;
   const auto dtype = pipeline.options().dtype;

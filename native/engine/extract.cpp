@@ -202,6 +202,7 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
   int64_t batch = job.batch_size > 0 ? std::min(job.batch_size, items) : items;
 
   auto run_batch = [&](int64_t begin, int64_t n) {
+    models::ForgetContextAtExit forget(unet);
     std::vector<at::Generator> generators;
     std::vector<int64_t> prompt_rows;
     for (int64_t i = begin; i < begin + n; ++i) {

@@ -43,8 +43,19 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::T
     return t.view({batch, -1, options_.heads, options_.dim_head}).transpose(1, 2);  // [B, heads, L, dim_head]
   };
   auto q = split_heads(to_q_->forward(x));
-  auto k = split_heads(to_k_->forward(kv));
-  auto v = split_heads(to_v_->forward(kv));
+  torch::Tensor k, v;
+  if (context.defined()) {
+    if (!context_.is_same(context) || context_version_ != context._version()) {
+      context_ = context;
+      context_version_ = context._version();
+      context_k_ = split_heads(to_k_->forward(kv));
+      context_v_ = split_heads(to_v_->forward(kv));
+    }
+    k = context_k_, v = context_v_;
+  } else {
+    k = split_heads(to_k_->forward(kv));
+    v = split_heads(to_v_->forward(kv));
+  }
   auto out = at::scaled_dot_product_attention(q, k, v);                   // [B, heads, N, dim_head]
   out = out.transpose(1, 2).reshape({batch, -1, options_.heads * options_.dim_head});  // [B, N, inner]
   out = to_out_0_->forward(out);                                          // [B, N, query_dim]
@@ -54,6 +65,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::T
   if (options_.residual_connection) out = out + hidden;
   return options_.rescale_output_factor == 1.0 ? out : out / options_.rescale_output_factor;
 }
+
+void AttentionImpl::forget_context() { context_ = context_k_ = context_v_ = torch::Tensor(); }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(int64_t dim, int64_t heads, int64_t dim_head,
                                                      int64_t cross_attention_dim) {

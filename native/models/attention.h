@@ -38,7 +38,11 @@ class AttentionImpl : public torch::nn::Module {
   explicit AttentionImpl(const AttentionOptions& options);
   /// `hidden` [B, N, query_dim] or [B, C, H, W] (then attended over H*W positions and returned
   /// in the same layout); `context` [B, M, cross_attention_dim] for cross-attention, else undefined.
+  /// Cross-attention projects `context` to keys and values once and reuses them while forward is
+  /// called with the same, unchanged tensor (every denoising step of a batch sees one context).
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& context = {});
+  /// Drops the kept context and its keys and values.
+  void forget_context();
 
  private:
   AttentionOptions options_;
@@ -47,6 +51,8 @@ class AttentionImpl : public torch::nn::Module {
   torch::nn::Linear to_k_{nullptr};
   torch::nn::Linear to_v_{nullptr};
   torch::nn::Linear to_out_0_{nullptr};
+  torch::Tensor context_, context_k_, context_v_;  // [B, M, kv_dim] and its [B, heads, M, dim_head] projections
+  uint32_t context_version_ = 0;
 };
 TORCH_MODULE(Attention);
 

@@ -6,6 +6,7 @@
 
 #include "io/config.h"
 #include "io/state_dict.h"
+#include "models/attention.h"
 
 namespace hspace::models {
 namespace nn = torch::nn;
@@ -335,6 +336,12 @@ UNet2DConditionModelImpl::Trunk UNet2DConditionModelImpl::run_trunk(const torch:
   }
   trunk.h = mid_block_->forward(x, trunk.emb, context);                        // [B, C_last, h, w]: h-space
   return trunk;
+}
+
+void UNet2DConditionModelImpl::forget_context() {
+  for (const auto& module : modules(/*include_self=*/false)) {
+    if (auto* attention = module->as<AttentionImpl>()) attention->forget_context();
+  }
 }
 
 void UNet2DConditionModelImpl::use_channels_last() {

@@ -91,6 +91,9 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
   torch::Tensor forward_to_mid(const torch::Tensor& sample, const torch::Tensor& timestep,
                                const torch::Tensor& encoder_hidden_states, const UNetConditioning& extra = {});
   const UNet2DConditionConfig& config() const { return config_; }
+  /// The cross-attention layers keep the keys and values of the last `encoder_hidden_states`
+  /// (models/attention.h) for the next step; this lets them go.
+  void forget_context();
   /// Moves the convolution weights to NHWC memory; forward then hands conv_in an NHWC sample,
   /// and the convolutions keep that layout (a norm may convert it). Values are unchanged.
   void use_channels_last();
@@ -122,6 +125,19 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
   torch::nn::Conv2d conv_out_{nullptr};
 };
 TORCH_MODULE(UNet2DConditionModel);
+
+/// Drops the text projections the U-Net keeps between steps (forget_context) when it ends: at
+/// the end of a batch, or when an error leaves it.
+class ForgetContextAtExit {
+ public:
+  explicit ForgetContextAtExit(UNet2DConditionModel& unet) : unet_(unet) {}
+  ~ForgetContextAtExit() { unet_->forget_context(); }
+  ForgetContextAtExit(const ForgetContextAtExit&) = delete;
+  ForgetContextAtExit& operator=(const ForgetContextAtExit&) = delete;
+
+ private:
+  UNet2DConditionModel& unet_;
+};
 
 /// Builds the U-Net from its config.json and loads `weights` strictly (every key, every shape),
 /// on `device` in `dtype`, in eval mode. `what` names the component in errors.

@@ -191,6 +191,28 @@ TEST(UNet, MidBlockHookReplacesWhatTheUpPathReads) {
   EXPECT_GT((steered.sample - plain.sample).abs().max().item<double>(), 1e-3);
 }
 
+// The cross-attention layers keep the keys and values of the last context (models/attention.h):
+// a context changed in place, or another tensor, must be projected afresh.
+TEST(UNet, KeptTextProjectionsFollowTheContext) {
+  torch::NoGradGuard no_grad;
+  auto golden = testing::golden_file(unet_dir("sd15") / "golden.safetensors");
+  auto unet = load("sd15");
+  auto in = inputs_of(*golden);
+  auto context = in.context.clone();
+  auto first = unet->forward(in.latents, in.timestep, context).sample;
+  EXPECT_TRUE(torch::equal(unet->forward(in.latents, in.timestep, context).sample, first)) << "same context, kept projections";
+
+  context.mul_(-0.5);  // in place: same tensor, new version
+  auto changed = unet->forward(in.latents, in.timestep, context).sample;
+  unet->forget_context();
+  auto fresh = unet->forward(in.latents, in.timestep, context.clone()).sample;
+  EXPECT_GT((changed - first).abs().max().item<double>(), 1e-3);
+  EXPECT_TRUE(torch::equal(changed, fresh));
+
+  auto other = unet->forward(in.latents, in.timestep, in.context).sample;  // another tensor
+  EXPECT_TRUE(torch::equal(other, first));
+}
+
 TEST(UNet, MidBlockHookOfWrongShapeIsRefused) {
   torch::NoGradGuard no_grad;
   auto golden = testing::golden_file(unet_dir("sd15") / "golden.safetensors");
