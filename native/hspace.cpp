@@ -59,6 +59,10 @@ hspace::engine::EngineOptions to_options(const hs_engine_params& params) {
     case HS_MEMORY_CHANNELS_LAST: options.channels_last = true; break;
     default: throw std::runtime_error("unknown memory_format code " + std::to_string(params.memory_format));
   }
+  if (params.reuse_cpu_blocks != 0 && params.reuse_cpu_blocks != 1) {
+    throw std::runtime_error("reuse_cpu_blocks must be 0 or 1 (got " + std::to_string(params.reuse_cpu_blocks) + ")");
+  }
+  options.reuse_cpu_blocks = params.reuse_cpu_blocks == 1;
   if (params.num_threads < 0) throw std::runtime_error("num_threads must be >= 0");
   if (params.num_threads > 0) torch::set_num_threads(params.num_threads);
   return options;
@@ -99,6 +103,7 @@ void hs_engine_params_init(hs_engine_params* params) {
   params->dtype = HS_DTYPE_AUTO;
   params->num_threads = 0;
   params->memory_format = HS_MEMORY_AUTO;
+  params->reuse_cpu_blocks = 1;
 }
 
 hs_engine* hs_engine_create(const char* model_dir, const hs_engine_params* params) {

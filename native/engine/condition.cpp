@@ -67,7 +67,7 @@ models::AutoencoderKL& vae_with_encoder(Pipeline& pipeline) {
 
 ConditionOutput condition(Pipeline& pipeline, const ConditionJob& job) {
   torch::NoGradGuard no_grad;
-  CpuBlockReuse reuse;
+  CpuBlockReuse reuse(pipeline.options().reuse_cpu_blocks);
   auto& vae = vae_with_encoder(pipeline);
   auto& unet = pipeline.unet();
   models::ForgetContextAtExit forget(unet);

@@ -106,9 +106,13 @@ void ReusingCpuAllocator::release(void* block) { allocator().give_back(block); }
 
 }  // namespace
 
-CpuBlockReuse::CpuBlockReuse() { allocator().enter(); }
+CpuBlockReuse::CpuBlockReuse(bool enabled) : enabled_(enabled) {
+  if (enabled_) allocator().enter();
+}
 
-CpuBlockReuse::~CpuBlockReuse() { allocator().leave(); }
+CpuBlockReuse::~CpuBlockReuse() {
+  if (enabled_) allocator().leave();
+}
 
 size_t CpuBlockReuse::kept_bytes() { return allocator().kept_bytes(); }
 

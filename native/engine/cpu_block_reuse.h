@@ -14,13 +14,17 @@ namespace hspace::engine {
 /// The first scope installs the allocator for the process (c10::SetCPUAllocator).
 class CpuBlockReuse {
  public:
-  CpuBlockReuse();
+  /// `enabled` false: the scope does nothing (hs_engine_params.reuse_cpu_blocks 0).
+  explicit CpuBlockReuse(bool enabled = true);
   ~CpuBlockReuse();
   CpuBlockReuse(const CpuBlockReuse&) = delete;
   CpuBlockReuse& operator=(const CpuBlockReuse&) = delete;
 
   /// Bytes kept for reuse right now (for tests).
   static size_t kept_bytes();
+
+ private:
+  bool enabled_;
 };
 
 }  // namespace hspace::engine

@@ -156,7 +156,7 @@ torch::Tensor pool(const torch::Tensor& h, Pooling pooling) {
 
 ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
   torch::NoGradGuard no_grad;
-  CpuBlockReuse reuse;
+  CpuBlockReuse reuse(pipeline.options().reuse_cpu_blocks);
   auto scheduler = pipeline.make_scheduler(job.scheduler);
   const Plan plan = make_plan(pipeline, job, scheduler->train_schedule().num_train_timesteps);
   scheduler->set_timesteps(job.steps);

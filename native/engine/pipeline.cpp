@@ -160,6 +160,7 @@ std::string Pipeline::describe_json() const {
       {"device", Json::make_string(options_.device.str())},
       {"dtype", Json::make_string(dtype_name(options_.dtype))},
       {"memory_format", Json::make_string(options_.channels_last ? "channels_last" : "contiguous")},
+      {"reuse_cpu_blocks", Json::make_bool(options_.reuse_cpu_blocks)},
       {"components", Json::make_array(std::move(components))},
   };
   if (!unet_.is_empty() && unet_->config().sample_height > 0) {

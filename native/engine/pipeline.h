@@ -21,6 +21,7 @@ struct EngineOptions {
   torch::Device device = torch::kCPU;
   torch::Dtype dtype = torch::kFloat32;
   bool channels_last = false;  // the U-Net in NHWC memory
+  bool reuse_cpu_blocks = true;  // engine/cpu_block_reuse.h, for the length of each extract or condition call
 };
 
 /// What `hspace info` shows about one component.

@@ -27,6 +27,10 @@ struct hs_engine_params {
   int32_t dtype;          // an hs_dtype
   int32_t num_threads;    // CPU intra-op threads; 0 leaves LibTorch's default
   int32_t memory_format;  // an hs_memory_format, for the U-Net's weights and activations
+  // 1 (init): CPU blocks freed while a call runs are kept for reuse and given back when it
+  // returns, so the denoising loop does not map and page-fault its activations afresh at every op
+  // (peak memory is held for the call's length); 0: LibTorch's default, every free goes back at once.
+  int32_t reuse_cpu_blocks;
 };
 
 /// An opened model: a diffusers pipeline folder or a single transformers/diffusers component.

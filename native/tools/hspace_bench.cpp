@@ -10,7 +10,8 @@
 //            "scheduler": "" | "ddim" | "euler" | "lcm", "pooling": "none" | "spatial-mean",
 //            "images": false,
 //            "text_per_item": false, "attention": "fused" | "math",
-//            "memory_format": "auto" | "contiguous" | "channels_last", "cudnn_benchmark": false}
+//            "memory_format": "auto" | "contiguous" | "channels_last", "cudnn_benchmark": false,
+//            "reuse_cpu_blocks": true}
 // "cudnn_benchmark" turns on cuDNN's autotuner for the process (off in the engine, whose runs
 // must repeat bit for bit: the autotuner may pick another algorithm in another process).
 // text_per_item and attention exist for ablations: text_per_item hands the engine one prompt row
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
       else if (name == "channels_last") params.memory_format = HS_MEMORY_CHANNELS_LAST;
       else throw std::runtime_error("job memory_format '" + name + "': use auto, contiguous or channels_last");
     }
+    if (const auto* r = job.find("reuse_cpu_blocks")) params.reuse_cpu_blocks = r->as_bool("reuse_cpu_blocks") ? 1 : 0;
     hs_engine* engine = hs_engine_create(model.c_str(), &params);
 
     std::vector<int64_t> ids, negative = int_list(job, "negative_ids");

@@ -7,6 +7,21 @@
 
 #include "hspace.h"
 
+namespace {
+
+// The message of the error hs_engine_create raises for these params (on /tmp, which is no model).
+std::string create_error(const hs_engine_params& params) {
+  try {
+    hs_engine_destroy(hs_engine_create("/tmp", &params));
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an error";
+  return "";
+}
+
+}  // namespace
+
 TEST(Api, VersionNamesLibTorch) {
   std::string version = hs_version();
   EXPECT_NE(version.find("hspace "), std::string::npos) << version;
@@ -19,11 +34,13 @@ TEST(Api, ParamsDefaultToCpuAuto) {
   params.dtype = 3;
   params.num_threads = 9;
   params.memory_format = HS_MEMORY_CHANNELS_LAST;
+  params.reuse_cpu_blocks = 0;
   hs_engine_params_init(&params);
   EXPECT_EQ(params.device, -1);
   EXPECT_EQ(params.dtype, HS_DTYPE_AUTO);
   EXPECT_EQ(params.num_threads, 0);
   EXPECT_EQ(params.memory_format, HS_MEMORY_AUTO);
+  EXPECT_EQ(params.reuse_cpu_blocks, 1);
 }
 
 TEST(Api, MissingModelFolderIsNamed) {
@@ -46,12 +63,16 @@ TEST(Api, UnknownMemoryFormatCodeIsRejected) {
   hs_engine_params params;
   hs_engine_params_init(&params);
   params.memory_format = 7;
-  try {
-    hs_engine_create("/tmp", &params);
-    FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("memory_format"), std::string::npos) << e.what();
-  }
+  const std::string message = create_error(params);
+  EXPECT_NE(message.find("memory_format"), std::string::npos) << message;
+}
+
+TEST(Api, ReuseCpuBlocksOtherThanZeroOrOneIsRejected) {
+  hs_engine_params params;
+  hs_engine_params_init(&params);
+  params.reuse_cpu_blocks = 2;
+  const std::string message = create_error(params);
+  EXPECT_NE(message.find("reuse_cpu_blocks"), std::string::npos) << message;
 }
 
 // The description records the layout the engine runs in, for the outputs' provenance.
@@ -65,6 +86,19 @@ TEST(Api, DescriptionRecordsTheMemoryFormat) {
     std::string description = hs_engine_describe(engine);
     hs_engine_destroy(engine);
     EXPECT_NE(description.find(std::string("\"memory_format\":\"") + name + "\""), std::string::npos) << description;
+  }
+}
+
+TEST(Api, DescriptionRecordsCpuBlockReuse) {
+  const std::string toy = std::string(HSPACE_REPO_ROOT) + "/models/toy";
+  for (auto [value, name] : {std::pair{1, "true"}, std::pair{0, "false"}}) {
+    hs_engine_params params;
+    hs_engine_params_init(&params);
+    params.reuse_cpu_blocks = value;
+    hs_engine* engine = hs_engine_create(toy.c_str(), &params);
+    std::string description = hs_engine_describe(engine);
+    hs_engine_destroy(engine);
+    EXPECT_NE(description.find(std::string("\"reuse_cpu_blocks\":") + name), std::string::npos) << description;
   }
 }
 

@@ -133,6 +133,7 @@ def ablation_rows(args):
                 ("attention", "unfused attention (SDPA math)", {"attention": "math"}, {})]
     if args.device == "cpu":
         variants.append(("threads", "one thread", {}, {"threads": 1}))
+        variants.append(("blocks", "freed CPU blocks not reused", {"reuse_cpu_blocks": False}, {}))
     else:
         # These two are not in the engine's defaults: a ratio below 1 says they would pay.
         variants.append(("cudnn", "cuDNN autotuner on", {"cudnn_benchmark": True}, {}))
