@@ -11,13 +11,14 @@
 //            "images": false,
 //            "text_per_item": false, "attention": "fused" | "math",
 //            "memory_format": "auto" | "contiguous" | "channels_last", "cudnn_benchmark": false,
-//            "reuse_cpu_blocks": true}
+//            "reuse_cpu_blocks": true, "branch": "cond" | "both"}
 // "cudnn_benchmark" turns on cuDNN's autotuner for the process (off in the engine, whose runs
 // must repeat bit for bit: the autotuner may pick another algorithm in another process).
 // text_per_item and attention exist for ablations: text_per_item hands the engine one prompt row
 // per item, so it encodes the text prompts x seeds times instead of once per prompt; "math" turns
 // off LibTorch's fused scaled-dot-product attention kernels (flash, memory-efficient, cuDNN),
-// leaving its unfused math path, for the whole process.
+// leaving its unfused math path, for the whole process. "branch": "both" also keeps the
+// unconditional h, so the last step runs both CFG halves (the conditional one alone by default).
 // Prints one JSON line: items, seconds (best of --repeat after one warm-up), items_per_s.
 #include <chrono>
 #include <cstdio>
@@ -166,6 +167,12 @@ int main(int argc, char** argv) {
       request.pooling = p->as_string("pooling") == "spatial-mean" ? HS_POOL_SPATIAL_MEAN : HS_POOL_NONE;
     }
     if (const auto* i = job.find("images")) request.want_images = i->as_bool("images") ? 1 : 0;
+    if (const auto* b = job.find("branch")) {
+      const auto& name = b->as_string("branch");
+      if (name == "cond") request.branch = HS_BRANCH_COND;
+      else if (name == "both") request.branch = HS_BRANCH_BOTH;
+      else throw std::runtime_error("job branch '" + name + "': use cond or both");
+    }
     request.capture_steps = capture.data();
     request.num_capture_steps = static_cast<int32_t>(capture.size());
 

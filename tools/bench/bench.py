@@ -131,6 +131,8 @@ def ablation_rows(args):
                 ("images", "images decoded, no early stop", {"images": True}, {}),
                 ("text", "text encoded per item", {"text_per_item": True}, {}),
                 ("attention", "unfused attention (SDPA math)", {"attention": "math"}, {})]
+    if args.guidance > 1:  # classifier-free guidance: the last step can run the conditional half alone
+        variants.append(("branch", "both CFG halves at the last step", {"branch": "both"}, {}))
     if args.device == "cpu":
         variants.append(("threads", "one thread", {}, {"threads": 1}))
         variants.append(("blocks", "freed CPU blocks not reused", {"reuse_cpu_blocks": False}, {}))
