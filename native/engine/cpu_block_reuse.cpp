@@ -26,15 +26,11 @@ class ReusingCpuAllocator final : public c10::Allocator {
     ++scopes_;
   }
   void leave() {
-    std::vector<void*> drop;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (--scopes_ > 0) return;
-      for (auto& [bytes, blocks] : kept_) drop.insert(drop.end(), blocks.begin(), blocks.end());
-      kept_.clear();
-      kept_bytes_ = 0;
     }
-    for (void* block : drop) forget_and_free(block);
+    release_kept();
   }
   size_t kept_bytes() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -54,13 +50,32 @@ class ReusingCpuAllocator final : public c10::Allocator {
         return block;
       }
     }
-    void* block = c10::alloc_cpu(bytes);  // throws c10::Error naming the size when memory runs out
+    void* block = nullptr;
+    try {
+      block = c10::alloc_cpu(bytes);
+    } catch (const c10::Error&) {
+      // Out of memory: the kept blocks of other sizes go back first, then one more try (which
+      // throws LibTorch's own error, naming the size, if that is not enough).
+      release_kept();
+      block = c10::alloc_cpu(bytes);
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     sizes_[block] = bytes;
     return block;
   }
 
   static void release(void* block);
+
+  void release_kept() {
+    std::vector<void*> drop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto& [bytes, blocks] : kept_) drop.insert(drop.end(), blocks.begin(), blocks.end());
+      kept_.clear();
+      kept_bytes_ = 0;
+    }
+    for (void* block : drop) forget_and_free(block);
+  }
 
   void give_back(void* block) {
     if (!block) return;
