@@ -114,4 +114,12 @@ class AdherenceTest {
         assertEquals(4, yellow.count());
         assertEquals(1.0, yellow.measured(), 1e-12);
     }
+
+    @Test
+    void aGapOfExactlyTheBoundPassesWhateverTheLastBitsOfThePlantedValue() {
+        double planted = Math.nextUp(0.5);  // a marginal summed over the table can land a bit above 1/2
+        assertTrue(new Adherence.Cell("a circle", Attribute.SIZE, Size.LARGE, 160, 400, 160 / 400.0, planted).passes());
+        assertTrue(new Adherence.Cell("a circle", Attribute.SIZE, Size.SMALL, 240, 400, 240 / 400.0, 1 - planted).passes());
+        assertFalse(new Adherence.Cell("a circle", Attribute.SIZE, Size.LARGE, 159, 400, 159 / 400.0, planted).passes());
+    }
 }
