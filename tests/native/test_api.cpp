@@ -3,11 +3,20 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "hspace.h"
 
 namespace {
+
+// Default params with one field changed.
+hs_engine_params params_with(const std::function<void(hs_engine_params&)>& change) {
+  hs_engine_params params;
+  hs_engine_params_init(&params);
+  change(params);
+  return params;
+}
 
 // The message of the error hs_engine_create raises for these params (on /tmp, which is no model).
 std::string create_error(const hs_engine_params& params) {
@@ -18,6 +27,15 @@ std::string create_error(const hs_engine_params& params) {
   }
   ADD_FAILURE() << "expected an error";
   return "";
+}
+
+// hs_engine_describe of the embedded toy model opened with these params.
+std::string toy_description(const hs_engine_params& params) {
+  const std::string toy = std::string(HSPACE_REPO_ROOT) + "/models/toy";
+  hs_engine* engine = hs_engine_create(toy.c_str(), &params);
+  std::string description = hs_engine_describe(engine);
+  hs_engine_destroy(engine);
+  return description;
 }
 
 }  // namespace
@@ -60,44 +78,26 @@ TEST(Api, UnknownDtypeCodeIsRejected) {
 }
 
 TEST(Api, UnknownMemoryFormatCodeIsRejected) {
-  hs_engine_params params;
-  hs_engine_params_init(&params);
-  params.memory_format = 7;
-  const std::string message = create_error(params);
+  const std::string message = create_error(params_with([](hs_engine_params& p) { p.memory_format = 7; }));
   EXPECT_NE(message.find("memory_format"), std::string::npos) << message;
 }
 
 TEST(Api, ReuseCpuBlocksOtherThanZeroOrOneIsRejected) {
-  hs_engine_params params;
-  hs_engine_params_init(&params);
-  params.reuse_cpu_blocks = 2;
-  const std::string message = create_error(params);
+  const std::string message = create_error(params_with([](hs_engine_params& p) { p.reuse_cpu_blocks = 2; }));
   EXPECT_NE(message.find("reuse_cpu_blocks"), std::string::npos) << message;
 }
 
 // The description records the layout the engine runs in, for the outputs' provenance.
 TEST(Api, DescriptionRecordsTheMemoryFormat) {
-  const std::string toy = std::string(HSPACE_REPO_ROOT) + "/models/toy";
   for (auto [code, name] : {std::pair{HS_MEMORY_AUTO, "contiguous"}, std::pair{HS_MEMORY_CHANNELS_LAST, "channels_last"}}) {
-    hs_engine_params params;
-    hs_engine_params_init(&params);
-    params.memory_format = code;
-    hs_engine* engine = hs_engine_create(toy.c_str(), &params);
-    std::string description = hs_engine_describe(engine);
-    hs_engine_destroy(engine);
+    std::string description = toy_description(params_with([code = code](hs_engine_params& p) { p.memory_format = code; }));
     EXPECT_NE(description.find(std::string("\"memory_format\":\"") + name + "\""), std::string::npos) << description;
   }
 }
 
 TEST(Api, DescriptionRecordsCpuBlockReuse) {
-  const std::string toy = std::string(HSPACE_REPO_ROOT) + "/models/toy";
   for (auto [value, name] : {std::pair{1, "true"}, std::pair{0, "false"}}) {
-    hs_engine_params params;
-    hs_engine_params_init(&params);
-    params.reuse_cpu_blocks = value;
-    hs_engine* engine = hs_engine_create(toy.c_str(), &params);
-    std::string description = hs_engine_describe(engine);
-    hs_engine_destroy(engine);
+    std::string description = toy_description(params_with([value = value](hs_engine_params& p) { p.reuse_cpu_blocks = value; }));
     EXPECT_NE(description.find(std::string("\"reuse_cpu_blocks\":") + name), std::string::npos) << description;
   }
 }
