@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <unistd.h>
+
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
@@ -59,8 +61,13 @@ class ReusingCpuAllocator final : public c10::Allocator {
       release_kept();
       block = c10::alloc_cpu(bytes);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    sizes_[block] = bytes;
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      sizes_[block] = bytes;
+    } catch (...) {
+      c10::free_cpu(block);
+      throw;
+    }
     return block;
   }
 
@@ -77,27 +84,37 @@ class ReusingCpuAllocator final : public c10::Allocator {
     for (void* block : drop) forget_and_free(block);
   }
 
-  void give_back(void* block) {
+  // A deleter: must not throw.
+  void give_back(void* block) noexcept {
     if (!block) return;
-    {
+    try {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = sizes_.find(block);
-      if (scopes_ > 0 && it != sizes_.end()) {
+      if (scopes_ > 0 && it != sizes_.end() && kept_bytes_ + it->second <= kCap) {
         kept_[it->second].push_back(block);
         kept_bytes_ += it->second;
         return;
       }
+    } catch (...) {
+      // no room to note it: it goes back to the system instead
     }
     forget_and_free(block);
   }
 
-  void forget_and_free(void* block) {
+  void forget_and_free(void* block) noexcept {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       sizes_.erase(block);
     }
     c10::free_cpu(block);
   }
+
+  // Calls that overlap in several threads may keep a scope open for long, and blocks are kept by
+  // exact size: the cache never holds more than a quarter of the machine's memory.
+  static inline const size_t kCap = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) / 4 : size_t{1} << 30;
+  }();
 
   std::mutex mutex_;
   int scopes_ = 0;

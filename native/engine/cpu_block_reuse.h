@@ -9,9 +9,11 @@ namespace hspace::engine {
 
 /// While at least one CpuBlockReuse exists (in any thread), CPU blocks that LibTorch frees are
 /// kept by size and handed out again for allocations of that size; when the last one ends, the
-/// kept blocks go back to the system. Outside every scope allocation behaves as LibTorch's
-/// default: nothing is kept, so a host process embedding the engine keeps its memory behaviour.
-/// The first scope installs the allocator for the process (c10::SetCPUAllocator).
+/// kept blocks go back to the system. At most a quarter of the machine's memory is kept; beyond
+/// that a freed block goes back at once. Outside every scope nothing is kept, so a host process
+/// embedding the engine keeps its memory behaviour (each allocation then costs a mutex and a
+/// hash-map entry more than LibTorch's own). The first scope installs the allocator for the
+/// process (c10::SetCPUAllocator).
 class CpuBlockReuse {
  public:
   /// `enabled` false: the scope does nothing (hs_engine_params.reuse_cpu_blocks 0).

@@ -2,7 +2,10 @@
 // diffusers/models/attention.py (BasicTransformerBlock, FeedForward), activations.py (GEGLU)
 #include "models/attention.h"
 
+#include <tuple>
+
 #include <ATen/ops/scaled_dot_product_attention.h>
+#include <ATen/ops/unique_dim.h>
 
 namespace hspace::models {
 namespace nn = torch::nn;
@@ -44,14 +47,22 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::T
   };
   auto q = split_heads(to_q_->forward(x));
   torch::Tensor k, v;
-  if (context.defined()) {
-    if (!context_.is_same(context) || context_version_ != context._version()) {
+  if (context.defined() && !context.is_inference()) {
+    const auto key = ContextKey{context._version(), to_k_->weight._version(), to_v_->weight._version()};
+    if (!context_.is_same(context) || !(context_key_ == key)) {
+      // A batch repeats each prompt once per seed and the negative prompt once per item: project
+      // its distinct rows only, and keep them for the batch's other steps.
+      torch::Tensor distinct;                                             // [D, M, kv_dim]
+      std::tie(distinct, context_rows_, std::ignore) =
+          at::unique_dim(context, /*dim=*/0, /*sorted=*/false, /*return_inverse=*/true);
+      const int64_t d = distinct.size(0);
       context_ = context;
-      context_version_ = context._version();
-      context_k_ = split_heads(to_k_->forward(kv));
-      context_v_ = split_heads(to_v_->forward(kv));
+      context_key_ = key;
+      context_k_ = to_k_->forward(distinct).view({d, -1, options_.heads, options_.dim_head}).transpose(1, 2);
+      context_v_ = to_v_->forward(distinct).view({d, -1, options_.heads, options_.dim_head}).transpose(1, 2);
     }
-    k = context_k_, v = context_v_;
+    k = context_k_.index_select(0, context_rows_);                        // [B, heads, M, dim_head]
+    v = context_v_.index_select(0, context_rows_);
   } else {
     k = split_heads(to_k_->forward(kv));
     v = split_heads(to_v_->forward(kv));
@@ -66,7 +77,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& hidden, const torch::T
   return options_.rescale_output_factor == 1.0 ? out : out / options_.rescale_output_factor;
 }
 
-void AttentionImpl::forget_context() { context_ = context_k_ = context_v_ = torch::Tensor(); }
+void AttentionImpl::forget_context() { context_ = context_rows_ = context_k_ = context_v_ = torch::Tensor(); }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(int64_t dim, int64_t heads, int64_t dim_head,
                                                      int64_t cross_attention_dim) {

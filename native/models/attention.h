@@ -38,8 +38,10 @@ class AttentionImpl : public torch::nn::Module {
   explicit AttentionImpl(const AttentionOptions& options);
   /// `hidden` [B, N, query_dim] or [B, C, H, W] (then attended over H*W positions and returned
   /// in the same layout); `context` [B, M, cross_attention_dim] for cross-attention, else undefined.
-  /// Cross-attention projects `context` to keys and values once and reuses them while forward is
-  /// called with the same, unchanged tensor (every denoising step of a batch sees one context).
+  /// Cross-attention projects the distinct rows of `context` to keys and values once and reuses
+  /// them while forward is called with the same tensor, unchanged, and the same to_k/to_v weights
+  /// (every denoising step of a batch sees one context). Inference-mode tensors, which keep no
+  /// version counter, are projected at every call.
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& context = {});
   /// Drops the kept context and its keys and values.
   void forget_context();
@@ -51,8 +53,14 @@ class AttentionImpl : public torch::nn::Module {
   torch::nn::Linear to_k_{nullptr};
   torch::nn::Linear to_v_{nullptr};
   torch::nn::Linear to_out_0_{nullptr};
-  torch::Tensor context_, context_k_, context_v_;  // [B, M, kv_dim] and its [B, heads, M, dim_head] projections
-  uint32_t context_version_ = 0;
+  struct ContextKey {
+    uint32_t context, to_k, to_v;  // version counters
+    bool operator==(const ContextKey& o) const { return context == o.context && to_k == o.to_k && to_v == o.to_v; }
+  };
+  torch::Tensor context_;                 // [B, M, kv_dim], the context last projected
+  torch::Tensor context_rows_;            // [B]: each row's index among its distinct rows
+  torch::Tensor context_k_, context_v_;   // [D, heads, M, dim_head] for the D distinct rows
+  ContextKey context_key_{};
 };
 TORCH_MODULE(Attention);
 

@@ -1,7 +1,8 @@
 // Schedulers and per-item noise against diffusers 0.35.2 (tests/golden/schedulers, made by
 // tools/golden/gen_schedulers.py). Timesteps are compared bit for bit; the training schedule,
-// sigmas and the first sample (noise x init_noise_sigma) to a max relative error of 1e-6; step outputs in fp32 to a
-// max relative error of 1e-4 (max |a - e| / max |e| throughout).
+// sigmas and the first sample (noise x init_noise_sigma) elementwise to a relative 1e-5; step
+// outputs in fp32 to a max relative error (max |a - e| / max |e|) of 1e-5 (1e-4 for the
+// zero-terminal-SNR Euler schedule).
 #include <cmath>
 #include <functional>
 #include <string>
@@ -25,12 +26,16 @@ using hspace::testing::golden_dir;
 using hspace::testing::golden_file;
 using hspace::testing::max_relative_error;
 
-// The float32 schedule (cumprod of the alphas, its square roots, the sigmas) rounds differently
-// in its last bits across CPU vector kernels (AVX2 and AVX-512 machines of this project) and
-// LibTorch versions, and a zero-terminal-SNR Euler schedule (first sigma 4096) amplifies that:
-// its steps came within 6.1e-5 of the goldens on an AVX-512 machine and under torch 2.11.
-constexpr double kScheduleTolerance = 1e-6;
-constexpr double kStepTolerance = 1e-4;
+// The float32 schedule (the cumprod of 1000 alphas, its square roots, the sigmas) rounds
+// differently in its last bits across CPU vector kernels (AVX2 and AVX-512 machines of this
+// project) and LibTorch versions: elementwise up to 3.5e-6 at the small end of alphas_cumprod,
+// where a thousand float32 products have accumulated their rounding. A zero-terminal-SNR Euler
+// schedule (first sigma 4096) amplifies that in its steps: within 6.1e-5 of the goldens on an
+// AVX-512 machine and under torch 2.11.
+constexpr double kScheduleTolerance = 1e-5;
+constexpr double kScheduleFloor = 1e-12;
+constexpr double kStepTolerance = 1e-5;
+constexpr double kStepToleranceZeroSnrEuler = 1e-4;
 
 struct GoldenCase {
   std::string name;
@@ -68,11 +73,26 @@ const Manifest& manifest() {
 
 io::Json parse(const std::string& text) { return io::parse_json(text, "test config"); }
 
+// The step bound of a case: a zero-terminal-SNR Euler schedule carries its first sigma's 4096 into
+// the steps' rounding.
+double step_tolerance(const GoldenCase& c) {
+  const io::Json* zero_snr = c.config.find("rescale_betas_zero_snr");
+  const bool amplified = c.class_name.rfind("EulerDiscreteScheduler", 0) == 0 && zero_snr && zero_snr->as_bool("zero_snr");
+  return amplified ? kStepToleranceZeroSnrEuler : kStepTolerance;
+}
+
 ::testing::AssertionResult matches_golden(const torch::Tensor& actual, const torch::Tensor& expected) {
-  const double error = actual.sizes() == expected.sizes() ? max_relative_error(actual, expected) : INFINITY;
-  if (error <= kScheduleTolerance) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << actual << " vs diffusers " << expected << ": max relative error " << error
-                                       << " (bound " << kScheduleTolerance << ")";
+  if (actual.sizes() == expected.sizes()) {
+    auto a = actual.to(torch::kDouble), e = expected.to(torch::kDouble);
+    // Elementwise, so that the small values are held as tightly as the large ones (a schedule's
+    // largest sigma is 4096, its smallest 0.03); the absolute floor covers float32's last bit at
+    // a zero-terminal-SNR schedule's alphas_cumprod of 1e-8 and less.
+    auto worst = ((a - e).abs() / (e.abs() * kScheduleTolerance + kScheduleFloor)).max().item<double>();
+    if (worst <= 1.0) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << actual << " vs diffusers " << expected << ": " << worst
+                                         << " x the bound (rtol " << kScheduleTolerance << ", atol " << kScheduleFloor << ")";
+  }
+  return ::testing::AssertionFailure() << "shape " << actual.sizes() << " vs diffusers " << expected.sizes();
 }
 
 // Runs `body` and expects a std::runtime_error whose message contains every one of `parts`.
@@ -129,16 +149,16 @@ TEST(Schedulers, StepsMatchDiffusers) {
       auto out = scheduler->step(model_output, i, sample, generators);
       double e_prev = max_relative_error(out.prev_sample, golden->tensor("prev_sample_" + tag));
       double e_x0 = max_relative_error(out.pred_original_sample, golden->tensor("pred_x0_" + tag));
-      EXPECT_LE(e_scaled, kStepTolerance) << "scale_model_input, step " << i;
-      EXPECT_LE(e_prev, kStepTolerance) << "prev_sample, step " << i;
-      EXPECT_LE(e_x0, kStepTolerance) << "pred_original_sample, step " << i;
+      EXPECT_LE(e_scaled, step_tolerance(c)) << "scale_model_input, step " << i;
+      EXPECT_LE(e_prev, step_tolerance(c)) << "prev_sample, step " << i;
+      EXPECT_LE(e_x0, step_tolerance(c)) << "pred_original_sample, step " << i;
       worst = std::max({worst, e_scaled, e_prev, e_x0});
       sample = out.prev_sample;  // chained on our own output, as a run is
     }
     auto noisy = scheduler->add_noise(golden->tensor("add_noise_x0"), golden->tensor("add_noise_noise"),
                                       golden->tensor("add_noise_t").item<int64_t>());
     double e_noise = max_relative_error(noisy, golden->tensor("add_noise"));
-    EXPECT_LE(e_noise, kStepTolerance) << "add_noise";
+    EXPECT_LE(e_noise, step_tolerance(c)) << "add_noise";
     worst = std::max(worst, e_noise);
   }
   std::cout << "[ figures  ] worst step relative error over " << manifest().cases.size() << " configs: " << worst
@@ -161,8 +181,8 @@ TEST(Schedulers, DDIMInversionMatchesDiffusers) {
       auto out = inverse.step(golden->tensor("inverse_model_output_" + tag), i, sample);
       double e_prev = max_relative_error(out.prev_sample, golden->tensor("inverse_prev_sample_" + tag));
       double e_x0 = max_relative_error(out.pred_original_sample, golden->tensor("inverse_pred_x0_" + tag));
-      EXPECT_LE(e_prev, kStepTolerance) << "inverse step " << i;
-      EXPECT_LE(e_x0, kStepTolerance) << "inverse pred_x0 " << i;
+      EXPECT_LE(e_prev, step_tolerance(c)) << "inverse step " << i;
+      EXPECT_LE(e_x0, step_tolerance(c)) << "inverse pred_x0 " << i;
       worst = std::max({worst, e_prev, e_x0});
       sample = out.prev_sample;
     }

@@ -192,7 +192,7 @@ TEST(UNet, MidBlockHookReplacesWhatTheUpPathReads) {
 }
 
 // The cross-attention layers keep the keys and values of the last context (models/attention.h):
-// a context changed in place, or another tensor, must be projected afresh.
+// a context changed in place, another tensor, or weights changed in place must be projected afresh.
 TEST(UNet, KeptTextProjectionsFollowTheContext) {
   torch::NoGradGuard no_grad;
   auto golden = testing::golden_file(unet_dir("sd15") / "golden.safetensors");
@@ -211,6 +211,14 @@ TEST(UNet, KeptTextProjectionsFollowTheContext) {
 
   auto other = unet->forward(in.latents, in.timestep, in.context).sample;  // another tensor
   EXPECT_TRUE(torch::equal(other, first));
+
+  // weights edited in place (a merged adapter, say) with the same context
+  auto params = unet->named_parameters();
+  params["mid_block.attentions.0.transformer_blocks.0.attn2.to_k.weight"].mul_(3);
+  auto edited = unet->forward(in.latents, in.timestep, in.context).sample;
+  unet->forget_context();
+  EXPECT_TRUE(torch::equal(edited, unet->forward(in.latents, in.timestep, in.context).sample));
+  EXPECT_GT((edited - first).abs().max().item<double>(), 1e-4);
 }
 
 TEST(UNet, MidBlockHookOfWrongShapeIsRefused) {

@@ -131,7 +131,10 @@ def ablation_rows(args):
                 ("images", "images decoded, no early stop", {"images": True}, {}),
                 ("text", "text encoded per item", {"text_per_item": True}, {}),
                 ("attention", "unfused attention (SDPA math)", {"attention": "math"}, {})]
-    if args.guidance > 1:  # classifier-free guidance: the last step can run the conditional half alone
+    unet_config = json.loads((Path(args.model) / "unet" / "config.json").read_text())
+    if args.guidance > 1 and unet_config.get("time_cond_proj_dim") is None:
+        # classifier-free guidance (not an LCM's guidance embedding): the last step can run the
+        # conditional half alone
         variants.append(("branch", "both CFG halves at the last step", {"branch": "both"}, {}))
     if args.device == "cpu":
         variants.append(("threads", "one thread", {}, {"threads": 1}))
