@@ -137,7 +137,9 @@ public final class ConditionAnalysis {
      * @param pooling none or spatial-mean
      * @param prompt the prompt the images' h is read with ("" for none)
      * @param promptSeeds seeds of the value-prompt extraction
-     * @param imageSeed noise seed of image i is imageSeed + i (noise mode)
+     * @param imageSeed noise seed of image i is imageSeed + i (noise mode); of its draw k, imageSeed + k N + i for N images
+     * @param noiseDraws noise draws per image (noise mode; 1 when inverting): its h is their mean, as a
+     *     prompt's H is the mean over its seeds
      * @param centre what the vectors are centred on
      * @param valueBranch the CFG branch the value prompts' h comes from: uncond (the sampled
      *     latents read with the sampler's negative prompt, as the images are read with
@@ -145,8 +147,15 @@ public final class ConditionAnalysis {
      * @param score how images are scored against the values
      */
     public record Spec(String name, List<Family> families, Sampler sampler, int step, ConditionMode mode, Pooling pooling,
-            String prompt, List<Long> promptSeeds, long imageSeed, Centre centre, Branch valueBranch, Score score) {
+            String prompt, List<Long> promptSeeds, long imageSeed, int noiseDraws, Centre centre, Branch valueBranch, Score score) {
         public Spec {
+            if (noiseDraws < 1) {
+                throw new IllegalArgumentException("condition '" + name + "': noise_draws must be at least 1, got " + noiseDraws);
+            }
+            if (noiseDraws > 1 && mode == ConditionMode.INVERT) {
+                throw new IllegalArgumentException("condition '" + name + "': noise_draws " + noiseDraws
+                        + " with mode invert: DDIM inversion draws no noise, so every draw would be the same; use 1 or mode noise");
+            }
             if (valueBranch == Branch.BOTH) {
                 throw new IllegalArgumentException("condition '" + name + "': the value branch is cond or uncond, not both");
             }
@@ -202,11 +211,11 @@ public final class ConditionAnalysis {
 
     /**
      * The items a run of {@code spec} on {@code images} images has the engine compute, what its
-     * progress counts to: every image read, then the value prompts x seeds (a prompt that several
-     * families share, as full captions do, is extracted once).
+     * progress counts to: every image read (once per noise draw), then the value prompts x seeds (a
+     * prompt that several families share, as full captions do, is extracted once).
      */
     public static long items(Spec spec, int images) {
-        return images + (long) valuePrompts(spec).size() * spec.promptSeeds().size();
+        return (long) images * spec.noiseDraws() + (long) valuePrompts(spec).size() * spec.promptSeeds().size();
     }
 
     /** Every family's value prompts, each once, in first-seen order. */
@@ -216,6 +225,51 @@ public final class ConditionAnalysis {
             f.prompts().forEach(unique::addAll);
         }
         return new ArrayList<>(unique);
+    }
+
+    /**
+     * The images' h: each image VAE-encoded and read at the spec's step, in noise mode the mean over
+     * {@code spec.noiseDraws()} draws (draw k of image i seeded {@code imageSeed + k N + i}).
+     *
+     * @param timestep receives the scheduler timestep read at
+     * @param itemsDone told the images read so far (N per draw) after each engine call
+     * @return [N][h values]
+     */
+    static float[][] imageH(Engine engine, ClipTokenizer tokenizer, Spec spec, ImageFolder images, float[] timestep,
+            LongConsumer itemsDone) {
+        int n = images.files().size();
+        int[] promptIds = tokenizer.encode(spec.prompt(), true);
+        float[][] h = null;
+        for (int k = 0; k < spec.noiseDraws(); k++) {
+            long[] seeds = new long[n];
+            for (int i = 0; i < n; i++) {
+                seeds[i] = spec.imageSeed() + (long) k * n + i;
+            }
+            ConditionRequest request = ConditionRequest.builder(images.pixels(), promptIds)
+                    .scheduler(spec.sampler().scheduler()).steps(spec.sampler().steps(), spec.step()).mode(spec.mode())
+                    .seeds(seeds).pooling(spec.pooling()).build();
+            ConditionResult cond = engine.condition(request);
+            timestep[0] = cond.timestep();
+            float[][] draw = rows(cond.h().data(), n);
+            if (h == null) {
+                h = draw;
+            } else {
+                for (int i = 0; i < n; i++) {
+                    for (int d = 0; d < h[i].length; d++) {
+                        h[i][d] += draw[i][d];
+                    }
+                }
+            }
+            itemsDone.accept((long) n * (k + 1));
+        }
+        if (spec.noiseDraws() > 1) {
+            for (float[] row : h) {
+                for (int d = 0; d < row.length; d++) {
+                    row[d] /= spec.noiseDraws();
+                }
+            }
+        }
+        return h;
     }
 
     /**
@@ -231,19 +285,12 @@ public final class ConditionAnalysis {
             throw new IllegalArgumentException(labels.size() + " labels for " + images.files().size() + " images");
         }
         int n = images.files().size();
-        long[] seeds = new long[n];
-        for (int i = 0; i < n; i++) {
-            seeds[i] = spec.imageSeed() + i;
-        }
-        ConditionRequest request = ConditionRequest.builder(images.pixels(), tokenizer.encode(spec.prompt(), true))
-                .scheduler(spec.sampler().scheduler()).steps(spec.sampler().steps(), spec.step()).mode(spec.mode())
-                .seeds(seeds).pooling(spec.pooling()).build();
-        ConditionResult cond = engine.condition(request);
-        itemsDone.accept(n);
-        float[][] h = rows(cond.h().data(), n);
+        float[] timestep = new float[1];
+        float[][] h = imageH(engine, tokenizer, spec, images, timestep, itemsDone);
+        long imageItems = (long) n * spec.noiseDraws();
         List<String> unique = valuePrompts(spec);
         PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), unique, spec.promptSeeds(),
-                new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), batchSize, k -> itemsDone.accept(n + k));
+                new int[] {spec.step()}, spec.valueBranch(), spec.pooling(), batchSize, k -> itemsDone.accept(imageItems + k));
         int seedCount = spec.promptSeeds().size();
         Map<String, Integer> index = new HashMap<>();
         for (int u = 0; u < unique.size(); u++) {
@@ -301,7 +348,7 @@ public final class ConditionAnalysis {
                     confusion(pred, truthIndex, f.values().size())));
         }
         return new Result(spec.name(), spec, images.files().stream().map(Path::toString).toList(),
-                images.skipped().stream().map(Path::toString).toList(), images.resized(), cond.timestep(), out);
+                images.skipped().stream().map(Path::toString).toList(), images.resized(), timestep[0], out);
     }
 
     /**

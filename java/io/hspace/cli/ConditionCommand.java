@@ -78,6 +78,10 @@ final class ConditionCommand implements Callable<Integer> {
     @Option(names = "--image-seed", description = "Noise seed of the first image (image i: seed + i).", defaultValue = "0")
     long imageSeed;
 
+    @Option(names = "--noise-draws", description = "Noise draws per image (noise mode): its h is their mean, as a prompt's H "
+            + "is the mean over its seeds. Draw k of image i has seed image-seed + k N + i for N images.", defaultValue = "1")
+    int noiseDraws;
+
     @Mixin
     ValidationOptions validation;
 
@@ -93,7 +97,7 @@ final class ConditionCommand implements Callable<Integer> {
             warnSkipped(folder);
             List<Map<String, String>> truth = labels == null ? null : ImageLabels.read(labels, folder.files());
             ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("condition", parseFamilies(families), sampler, step,
-                    ConditionMode.lookup(mode), Pooling.lookup(pool), prompt, Seeds.parse(promptSeeds), imageSeed,
+                    ConditionMode.lookup(mode), Pooling.lookup(pool), prompt, Seeds.parse(promptSeeds), imageSeed, noiseDraws,
                     ConditionAnalysis.Centre.lookup(centre), Branch.lookup(valueBranch), ConditionAnalysis.Score.lookup(score));
             ClipTokenizer tokenizer = ClipTokenizer.load(validation.modelDir.resolve("tokenizer"));
             ProgressBar bar = new ProgressBar("condition", ConditionAnalysis.items(spec, folder.files().size()));

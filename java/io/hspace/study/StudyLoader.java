@@ -426,7 +426,7 @@ final class StudyLoader {
             out.add(new Study.Condition(images, labels, new ConditionAnalysis.Spec(name, families, reading,
                     require(e.step(), key + ".step"), ConditionMode.lookup(e.mode() == null ? "noise" : e.mode()),
                     Pooling.lookup(e.pooling() == null ? "none" : e.pooling()), prompt, seeds,
-                    e.imageSeed() == null ? 0 : e.imageSeed(), ConditionAnalysis.Centre.lookup(e.centre() == null ? "images" : e.centre()),
+                    e.imageSeed() == null ? 0 : e.imageSeed(), e.noiseDraws() == null ? 1 : e.noiseDraws(), ConditionAnalysis.Centre.lookup(e.centre() == null ? "images" : e.centre()),
                     Branch.lookup(e.valueBranch() == null ? "uncond" : e.valueBranch()),
                     ConditionAnalysis.Score.lookup(e.score() == null ? "discriminant" : e.score()))));
         }

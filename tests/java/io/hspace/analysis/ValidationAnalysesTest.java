@@ -113,7 +113,7 @@ class ValidationAnalysesTest {
     void conditionStepOutsideTheScheduleIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConditionAnalysis.Spec("c",
                 List.of(new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue"))), SAMPLER, 10,
-                ConditionMode.NOISE, Pooling.NONE, "", List.of(0L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND,
+                ConditionMode.NOISE, Pooling.NONE, "", List.of(0L), 0, 1, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND,
                 ConditionAnalysis.Score.DISCRIMINANT));
         assertTrue(e.getMessage().contains("step 10 is outside the 10 steps"), e.getMessage());
     }
@@ -162,9 +162,32 @@ class ValidationAnalysesTest {
         ConditionAnalysis.Spec s = new ConditionAnalysis.Spec("c", List.of(
                 new ConditionAnalysis.Family("color", "a {value} {shape}", List.of("red", "blue", "green"), over),
                 new ConditionAnalysis.Family("shape", "a {value}", List.of("circle", "square"))),
-                SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L, 2L), 0, ConditionAnalysis.Centre.IMAGES,
+                SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L, 2L), 0, 1, ConditionAnalysis.Centre.IMAGES,
                 Branch.UNCOND, ConditionAnalysis.Score.DISCRIMINANT);
         assertEquals(5 + 3 * 2 * 3 + 2 * 3, ConditionAnalysis.items(s, 5));
+    }
+
+    private static ConditionAnalysis.Spec drawing(ConditionMode mode, int noiseDraws) {
+        return new ConditionAnalysis.Spec("c", List.of(new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue"))),
+                SAMPLER, 2, mode, Pooling.NONE, "", List.of(0L), 0, noiseDraws, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND,
+                ConditionAnalysis.Score.DISCRIMINANT);
+    }
+
+    @Test
+    void conditionImagesCountOncePerNoiseDraw() {
+        assertEquals(5 * 3 + 2, ConditionAnalysis.items(drawing(ConditionMode.NOISE, 3), 5));
+    }
+
+    @Test
+    void conditionNoiseDrawsBelowOneAreRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> drawing(ConditionMode.NOISE, 0));
+        assertTrue(e.getMessage().contains("noise_draws must be at least 1, got 0"), e.getMessage());
+    }
+
+    @Test
+    void conditionNoiseDrawsWithInversionAreRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> drawing(ConditionMode.INVERT, 4));
+        assertTrue(e.getMessage().contains("noise_draws 4 with mode invert"), e.getMessage());
     }
 
     @Test

@@ -68,7 +68,7 @@ class ValidationEngineTest {
         ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("c", List.of(
                 new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue", "green")),
                 new ConditionAnalysis.Family("shape", "a {value}", List.of("circle", "square"))),
-                SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND,
+                SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), 0, 1, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND,
                 score);
         List<Long> done = new ArrayList<>();
         ConditionAnalysis.Result r = ConditionAnalysis.run(engine, tokenizer, spec, folder, truth, Stats.DEFAULT, new NativeProjections(-1),
@@ -156,8 +156,33 @@ class ValidationEngineTest {
     }
 
     private static ConditionAnalysis.Spec spec(List<ConditionAnalysis.Family> families) {
-        return new ConditionAnalysis.Spec("c", families, SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), 0,
-                ConditionAnalysis.Centre.IMAGES, Branch.UNCOND, ConditionAnalysis.Score.DISCRIMINANT);
+        return spec(families, 0, 1);
+    }
+
+    private static ConditionAnalysis.Spec spec(List<ConditionAnalysis.Family> families, long imageSeed, int noiseDraws) {
+        return new ConditionAnalysis.Spec("c", families, SAMPLER, 2, ConditionMode.NOISE, Pooling.NONE, "", List.of(0L, 1L), imageSeed,
+                noiseDraws, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND, ConditionAnalysis.Score.DISCRIMINANT);
+    }
+
+    @Test
+    void noiseDrawsAverageEachImagesHOverItsDrawSeeds(@TempDir Path dir) throws IOException {
+        ImageFolder folder = renderCircles(dir);
+        int n = folder.files().size();
+        List<ConditionAnalysis.Family> color = List.of(new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue")));
+        float[] t = new float[1];
+        List<Long> progress = new ArrayList<>();
+        float[][] first = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5, 1), folder, t, k -> {});
+        float[][] second = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5 + n, 1), folder, t, k -> {});
+        float[][] both = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5, 2), folder, t, progress::add);
+        assertEquals(List.of((long) n, 2L * n), progress);
+        double differs = 0;
+        for (int i = 0; i < n; i++) {
+            for (int d = 0; d < both[i].length; d++) {
+                assertEquals((first[i][d] + second[i][d]) / 2, both[i][d], 1e-5 * (1 + Math.abs(both[i][d])));
+                differs = Math.max(differs, Math.abs(first[i][d] - second[i][d]));
+            }
+        }
+        assertTrue(differs > 1e-3, "the two draws must differ: " + differs);
     }
 
     @Test

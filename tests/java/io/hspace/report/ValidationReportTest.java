@@ -32,7 +32,7 @@ class ValidationReportTest {
     void conditionSectionEscapesAndShowsTheConfusionTable() {
         ConditionAnalysis.Family f = new ConditionAnalysis.Family("<script>", "a {value} <b>", List.of("red", "blue"));
         ConditionAnalysis.Spec spec = new ConditionAnalysis.Spec("c&d", List.of(f), SAMPLER, 8, ConditionMode.NOISE, Pooling.NONE, "",
-                List.of(0L), 0, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND, ConditionAnalysis.Score.COSINE);
+                List.of(0L), 0, 1, ConditionAnalysis.Centre.IMAGES, Branch.UNCOND, ConditionAnalysis.Score.COSINE);
         ConditionAnalysis.FamilyResult fr = new ConditionAnalysis.FamilyResult("<script>", f.values(), List.of("red", "blue"),
                 new double[][] {{1, 0}, {0, 1}}, Double.NaN, List.of("red", "red"), new Estimate(0.5, 0, 1), 2, new int[][] {{1, 1}, {0, 0}});
         String html = ValidationReport.condition(new ConditionAnalysis.Result("c&d", spec, List.of("a.png", "b.png"), List.of(), 0, 100f,
