@@ -46,7 +46,8 @@ record StudyFile(
 
     record ConditionEntry(String name, String images, String labels, LinkedHashMap<String, ConditionFamilySpec> families,
             Integer step, String mode, String pooling, String centre, String prompt, @JsonProperty("value_branch") String valueBranch,
-            @JsonProperty("image_seed") Long imageSeed, @JsonProperty("noise_draws") Integer noiseDraws, String score) {}
+            @JsonProperty("image_seed") Long imageSeed, @JsonProperty("noise_draws") Integer noiseDraws, String score,
+            @JsonProperty("prompt_seeds") @JsonDeserialize(using = SeedsDeserializer.class) List<Long> promptSeeds) {}
 
     record ConditionFamilySpec(String template, List<String> values, LinkedHashMap<String, List<String>> over) {}
 

@@ -425,7 +425,8 @@ final class StudyLoader {
             String name = e.name() == null ? "condition" + i : e.name();
             out.add(new Study.Condition(images, labels, new ConditionAnalysis.Spec(name, families, reading,
                     require(e.step(), key + ".step"), ConditionMode.lookup(e.mode() == null ? "noise" : e.mode()),
-                    Pooling.lookup(e.pooling() == null ? "none" : e.pooling()), prompt, seeds,
+                    Pooling.lookup(e.pooling() == null ? "none" : e.pooling()), prompt,
+                    e.promptSeeds() == null ? seeds : e.promptSeeds(),
                     e.imageSeed() == null ? 0 : e.imageSeed(), e.noiseDraws() == null ? 1 : e.noiseDraws(), ConditionAnalysis.Centre.lookup(e.centre() == null ? "images" : e.centre()),
                     Branch.lookup(e.valueBranch() == null ? "uncond" : e.valueBranch()),
                     ConditionAnalysis.Score.lookup(e.score() == null ? "discriminant" : e.score()))));

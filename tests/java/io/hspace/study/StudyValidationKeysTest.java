@@ -102,6 +102,24 @@ class StudyValidationKeysTest {
     }
 
     @Test
+    void conditionNoiseDrawsAndPromptSeedsAreReadWithTheirDefaults() throws IOException {
+        Study.Condition plain = Study.load(write(STUDY)).condition().get(0);
+        assertEquals(1, plain.spec().noiseDraws());
+        assertEquals(List.of(0L, 1L, 2L, 3L), plain.spec().promptSeeds(), "the study's seeds");
+        Study.Condition set = Study.load(write(STUDY.replace("      mode: invert\n",
+                "      mode: noise\n      noise_draws: 6\n      prompt_seeds: \"10-12\"\n"))).condition().get(0);
+        assertEquals(6, set.spec().noiseDraws());
+        assertEquals(List.of(10L, 11L, 12L), set.spec().promptSeeds());
+    }
+
+    @Test
+    void conditionNoiseDrawsWithInversionInAStudyIsAnError() throws IOException {
+        Path f = write(STUDY.replace("      mode: invert\n", "      mode: invert\n      noise_draws: 3\n"));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Study.load(f));
+        assertTrue(e.getMessage().contains("noise_draws 3 with mode invert"), e.getMessage());
+    }
+
+    @Test
     void conditionScoreIsReadAndAnUnknownOneListsTheValidOnes() throws IOException {
         Study s = Study.load(write(STUDY.replace("      mode: invert\n", "      mode: invert\n      score: cosine\n")));
         assertEquals(ConditionAnalysis.Score.COSINE, s.condition().get(0).spec().score());
