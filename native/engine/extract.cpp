@@ -261,19 +261,19 @@ ExtractOutput extract(Pipeline& pipeline, const ExtractJob& job) {
     for (int64_t step = 0; step <= plan.last_step; ++step) {
       auto t = scheduler->timesteps()[step];
       auto input = scheduler->scale_model_input(latents, step);
-      if (step == plan.last_step && !job.want_images) {
-        // h only: no up path; and when only the conditional h is asked for, nothing reads the
-        // unconditional half after this step, so it is not run.
-        if (plan.cfg && !want_uncond) {
-          auto cond_extra = unet_conditioning(pipeline, c.text_embeds, n, plan.height, plan.width, job.guidance);
-          record(unet->forward_to_mid(input, t.to(device), c.context, cond_extra), step, /*cond_only=*/true);
-        } else {
-          if (plan.cfg) input = torch::cat({input, input});                            // [rows, 4, h, w]
-          record(unet->forward_to_mid(input, t.to(device), context, extra), step, /*cond_only=*/false);
-        }
+      // h only at the last step: no up path; and when only the conditional h is asked for, nothing
+      // reads the unconditional half after this step, so it is not run.
+      const bool h_only = step == plan.last_step && !job.want_images;
+      const bool cond_only = h_only && plan.cfg && !want_uncond;
+      if (plan.cfg && !cond_only) input = torch::cat({input, input});                  // [rows, 4, h, w]
+      if (h_only) {
+        auto mid = cond_only ? unet->forward_to_mid(input, t.to(device), c.context,
+                                                    unet_conditioning(pipeline, c.text_embeds, n, plan.height, plan.width,
+                                                                      job.guidance))
+                             : unet->forward_to_mid(input, t.to(device), context, extra);
+        record(mid, step, cond_only);
         break;
       }
-      if (plan.cfg) input = torch::cat({input, input});                                // [rows, 4, h, w]
       const bool steer_now = !plan.steer_at.empty() && plan.steer_at[step];
       auto pred = unet->forward(input, t.to(device), context, extra, steer_now ? &steer : nullptr);
       record(steer_now ? steered : pred.mid, step, /*cond_only=*/false);

@@ -231,15 +231,13 @@ public final class ConditionAnalysis {
      * The images' h: each image VAE-encoded and read at the spec's step, in noise mode the mean over
      * {@code spec.noiseDraws()} draws (draw k of image i seeded {@code imageSeed + k N + i}).
      *
-     * @param timestep receives the scheduler timestep read at
      * @param itemsDone told the images read so far (N per draw) after each engine call
-     * @return [N][h values]
      */
-    static float[][] imageH(Engine engine, ClipTokenizer tokenizer, Spec spec, ImageFolder images, float[] timestep,
-            LongConsumer itemsDone) {
+    static ImageReading imageH(Engine engine, ClipTokenizer tokenizer, Spec spec, ImageFolder images, LongConsumer itemsDone) {
         int n = images.files().size();
         int[] promptIds = tokenizer.encode(spec.prompt(), true);
         float[][] h = null;
+        float timestep = Float.NaN;
         for (int k = 0; k < spec.noiseDraws(); k++) {
             long[] seeds = new long[n];
             for (int i = 0; i < n; i++) {
@@ -249,7 +247,7 @@ public final class ConditionAnalysis {
                     .scheduler(spec.sampler().scheduler()).steps(spec.sampler().steps(), spec.step()).mode(spec.mode())
                     .seeds(seeds).pooling(spec.pooling()).build();
             ConditionResult cond = engine.condition(request);
-            timestep[0] = cond.timestep();
+            timestep = cond.timestep();
             float[][] draw = rows(cond.h().data(), n);
             if (h == null) {
                 h = draw;
@@ -269,8 +267,16 @@ public final class ConditionAnalysis {
                 }
             }
         }
-        return h;
+        return new ImageReading(h, timestep);
     }
+
+    /**
+     * The images' h as {@link #imageH} reads it.
+     *
+     * @param h [N][h values]
+     * @param timestep the scheduler timestep read at
+     */
+    record ImageReading(float[][] h, float timestep) {}
 
     /**
      * Runs the reading on an opened engine.
@@ -285,8 +291,8 @@ public final class ConditionAnalysis {
             throw new IllegalArgumentException(labels.size() + " labels for " + images.files().size() + " images");
         }
         int n = images.files().size();
-        float[] timestep = new float[1];
-        float[][] h = imageH(engine, tokenizer, spec, images, timestep, itemsDone);
+        ImageReading read = imageH(engine, tokenizer, spec, images, itemsDone);
+        float[][] h = read.h();
         long imageItems = (long) n * spec.noiseDraws();
         List<String> unique = valuePrompts(spec);
         PromptVectors pv = PromptVectors.extract(engine, tokenizer, spec.sampler(), unique, spec.promptSeeds(),
@@ -348,7 +354,7 @@ public final class ConditionAnalysis {
                     confusion(pred, truthIndex, f.values().size())));
         }
         return new Result(spec.name(), spec, images.files().stream().map(Path::toString).toList(),
-                images.skipped().stream().map(Path::toString).toList(), images.resized(), timestep[0], out);
+                images.skipped().stream().map(Path::toString).toList(), images.resized(), read.timestep(), out);
     }
 
     /**

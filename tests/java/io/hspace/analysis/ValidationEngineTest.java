@@ -169,11 +169,10 @@ class ValidationEngineTest {
         ImageFolder folder = renderCircles(dir);
         int n = folder.files().size();
         List<ConditionAnalysis.Family> color = List.of(new ConditionAnalysis.Family("color", "a {value} shape", List.of("red", "blue")));
-        float[] t = new float[1];
         List<Long> progress = new ArrayList<>();
-        float[][] first = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5, 1), folder, t, k -> {});
-        float[][] second = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5 + n, 1), folder, t, k -> {});
-        float[][] both = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5, 2), folder, t, progress::add);
+        float[][] first = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5, 1), folder, k -> {}).h();
+        float[][] second = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5 + n, 1), folder, k -> {}).h();
+        float[][] both = ConditionAnalysis.imageH(engine, tokenizer, spec(color, 5, 2), folder, progress::add).h();
         assertEquals(List.of((long) n, 2L * n), progress);
         double differs = 0;
         for (int i = 0; i < n; i++) {
